@@ -1,0 +1,57 @@
+"""The FastAPI application factory, a composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from quantdesk import __version__
+from quantdesk.api.errors import install_error_handlers
+from quantdesk.api.middleware import install_middleware
+from quantdesk.api.routers import admin, auth, health, users
+from quantdesk.logs import configure_logging
+from quantdesk.runtime import Runtime, build_runtime
+from quantdesk.settings import Settings, load_settings
+
+TAGS = [
+    {"name": "auth", "description": "Register, log in, rotate and revoke tokens."},
+    {"name": "users", "description": "The signed-in user's profile."},
+    {"name": "admin", "description": "User administration (admin role only)."},
+    {"name": "health", "description": "Liveness, readiness, details and Prometheus metrics."},
+]
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application; the runtime is created at start-up unless one is given."""
+    settings = settings or load_settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = runtime or build_runtime(settings)
+        try:
+            yield
+        finally:
+            if runtime is None:
+                await app.state.runtime.close()
+
+    app = FastAPI(
+        title="QuantDesk",
+        version=__version__,
+        summary="Self-hosted algorithmic trading: data, indicators, backtests, live trading.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}"
+        if route.tags
+        else route.name,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    install_middleware(app, settings)
+    app.include_router(health.router)
+    for router in (auth.router, users.router, admin.router):
+        app.include_router(router, prefix="/api/v1")
+    return app

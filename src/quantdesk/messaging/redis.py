@@ -1,0 +1,73 @@
+"""Redis cache and bus: shared state and fan-out across server and worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+
+
+class RedisCache:
+    """The cache port on Redis; every key is prefixed so one Redis can serve several apps."""
+
+    def __init__(self, client: Redis, prefix: str = "quantdesk:") -> None:
+        self._client = client
+        self._prefix = prefix
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | None = await self._client.get(self._prefix + key)
+        return value
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: float | None = None) -> None:
+        ttl = int(ttl_seconds * 1000) if ttl_seconds else None
+        await self._client.set(self._prefix + key, value, px=ttl)
+
+    async def delete(self, key: str) -> None:
+        await self._client.delete(self._prefix + key)
+
+    async def incr(self, key: str, *, ttl_seconds: float) -> tuple[int, float]:
+        name = self._prefix + key
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.pexpire(name, int(ttl_seconds * 1000), nx=True)
+            pipe.pttl(name)
+            count, _, ttl_ms = await pipe.execute()
+        return int(count), max(int(ttl_ms), 0) / 1000
+
+    async def ping(self) -> None:
+        await self._client.ping()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class RedisBus:
+    """The bus port on Redis pub/sub."""
+
+    def __init__(self, client: Redis, prefix: str = "quantdesk:") -> None:
+        self._client = client
+        self._prefix = prefix
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        await self._client.publish(self._prefix + channel, message)
+
+    async def subscribe(self, *channels: str) -> AsyncIterator[tuple[str, bytes]]:
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(*(self._prefix + channel for channel in channels))
+        try:
+            async for message in pubsub.listen():
+                name = message["channel"].decode().removeprefix(self._prefix)
+                yield name, message["data"]
+        finally:
+            await pubsub.aclose()
+
+    async def ping(self) -> None:
+        await self._client.ping()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def connect_redis(url: str) -> Redis:
+    """A client with short timeouts, so a dead Redis fails health checks quickly."""
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)

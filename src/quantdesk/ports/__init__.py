@@ -1,0 +1,1 @@
+"""The seams between QuantDesk's core and the outside world, as Protocols."""

@@ -1,0 +1,26 @@
+"""Bus port: events published after a commit and fanned out to every process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+
+class Bus(Protocol):
+    """Publish/subscribe on named channels; in-process, or across processes via Redis."""
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Deliver a message to every current subscriber of the channel."""
+        ...
+
+    def subscribe(self, *channels: str) -> AsyncIterator[tuple[str, bytes]]:
+        """Yield ``(channel, message)`` pairs until the iterator is closed."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise if the bus cannot be reached."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and end every subscription."""
+        ...

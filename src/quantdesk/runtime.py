@@ -1,0 +1,98 @@
+"""The composition root: the one place that reads settings and picks concrete adapters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from quantdesk.db.engine import create_engine, create_session_factory
+from quantdesk.messaging.memory import MemoryBus, MemoryCache
+from quantdesk.messaging.redis import RedisBus, RedisCache, connect_redis
+from quantdesk.ports.bus import Bus
+from quantdesk.ports.cache import Cache
+from quantdesk.services.config import ServiceConfig
+from quantdesk.services.context import ServiceContext
+from quantdesk.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """Long-lived resources shared by the API, the worker and the CLI."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cache: Cache
+    bus: Bus
+    config: ServiceConfig
+    started_at: float = field(default_factory=time.time)
+
+    @asynccontextmanager
+    async def context(
+        self, *, client_address: str | None = None, user_agent: str | None = None
+    ) -> AsyncIterator[ServiceContext]:
+        """A unit of work: commits on success, rolls back on error."""
+        async with self.sessions() as session:
+            ctx = ServiceContext(
+                session=session,
+                cache=self.cache,
+                bus=self.bus,
+                config=self.config,
+                client_address=client_address,
+                user_agent=user_agent,
+            )
+            try:
+                yield ctx
+            except BaseException:
+                await ctx.rollback()
+                raise
+            await ctx.commit()
+
+    async def close(self) -> None:
+        await self.cache.close()
+        await self.bus.close()
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Create the engine, cache and bus that the settings ask for."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle,
+        echo=settings.db_echo,
+    )
+    cache: Cache
+    bus: Bus
+    if settings.redis_url:
+        cache = RedisCache(connect_redis(settings.redis_url))
+        bus = RedisBus(connect_redis(settings.redis_url))
+    else:
+        cache, bus = MemoryCache(), MemoryBus()
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        cache=cache,
+        bus=bus,
+        config=service_config(settings),
+    )
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    return ServiceConfig(
+        secret_key=settings.secret(),
+        access_token_minutes=settings.access_token_minutes,
+        refresh_token_days=settings.refresh_token_days,
+        login_attempts_per_address=settings.login_attempts_per_address,
+        login_attempts_per_account=settings.login_attempts_per_account,
+        login_window_seconds=settings.login_window_seconds,
+        allow_registration=settings.allow_registration,
+    )
