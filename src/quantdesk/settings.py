@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from quantdesk.errors import ConfigurationError
 
 MIN_SECRET_LENGTH = 32
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
 class Settings(BaseSettings):

@@ -15,8 +15,8 @@ class RedisCache:
         self._prefix = prefix
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._client.get(self._prefix + key)
-        return value
+        value = await self._client.get(self._prefix + key)
+        return value.encode() if isinstance(value, str) else value
 
     async def set(self, key: str, value: bytes, *, ttl_seconds: float | None = None) -> None:
         ttl = int(ttl_seconds * 1000) if ttl_seconds else None
@@ -59,7 +59,7 @@ class RedisBus:
                 name = message["channel"].decode().removeprefix(self._prefix)
                 yield name, message["data"]
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     async def ping(self) -> None:
         await self._client.ping()
