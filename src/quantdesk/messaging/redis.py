@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from quantdesk.errors import UnavailableError
 
 
 class RedisCache:
@@ -35,7 +38,7 @@ class RedisCache:
         return int(count), max(int(ttl_ms), 0) / 1000
 
     async def ping(self) -> None:
-        await self._client.ping()
+        await _ping(self._client)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -62,10 +65,17 @@ class RedisBus:
             await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     async def ping(self) -> None:
-        await self._client.ping()
+        await _ping(self._client)
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+async def _ping(client: Redis) -> None:
+    try:
+        await client.ping()
+    except (RedisError, OSError) as error:
+        raise UnavailableError(f"Redis is unreachable ({type(error).__name__})") from None
 
 
 def connect_redis(url: str) -> Redis:
