@@ -1,0 +1,37 @@
+"""The ``quantdesk`` command: serve the API, migrate the database, manage users, seed a demo.
+
+Every command reads the settings first and stops with exit code 2 and one red line naming
+the setting when one is invalid, so a typo never surfaces as a traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from quantdesk import __version__
+from quantdesk.cli import db, demo, users
+from quantdesk.cli import serve as serving
+from quantdesk.cli.common import console
+
+app = typer.Typer(
+    name="quantdesk",
+    help="QuantDesk: a self-hosted algorithmic trading platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serving.serve)
+app.command("demo")(demo.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+
+
+@app.command("version")
+def version() -> None:
+    """Print the installed QuantDesk version."""
+    console.print(f"quantdesk {__version__}")
+
+
+def main() -> None:
+    """Run the command line; the ``quantdesk`` console script points here."""
+    app()
