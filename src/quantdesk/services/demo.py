@@ -33,7 +33,7 @@ async def ensure_demo_user(ctx: ServiceContext, *, email: str) -> DemoCredential
         The new credentials, or None when the user already existed (its password is then
         not known here and is never reset).
     """
-    if await UserRepository(ctx.session).get_by_email(email.lower()) is not None:
+    if await UserRepository(ctx.session).get_by_email(users.normalize_email(email)) is not None:
         return None
     password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
     await users.create_user(ctx, email=email, password=password, full_name=DEMO_FULL_NAME)
