@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
@@ -19,20 +25,38 @@ def create_engine(
     pool_recycle: int = 1800,
     echo: bool = False,
 ) -> AsyncEngine:
-    """Create the async engine: a sized pool on PostgreSQL, WAL and foreign keys on SQLite."""
-    if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        return engine
-    return create_async_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=pool_timeout,
-        pool_recycle=pool_recycle,
-        pool_pre_ping=True,
-    )
+    """Create the async engine with a sized pool; WAL and foreign keys on SQLite.
+
+    An in-memory SQLite database lives in one connection, so it gets SQLAlchemy's single
+    shared connection instead of a pool and the pool options do not apply.
+    """
+    if not url.startswith("sqlite"):
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            **_pool(pool_size, max_overflow, pool_timeout, pool_recycle),
+        )
+    options: dict[str, Any] = {}
+    if not _in_memory(url):
+        options = _pool(pool_size, max_overflow, pool_timeout, pool_recycle)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **options)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _pool(size: int, overflow: int, timeout: float, recycle: int) -> dict[str, Any]:
+    return {
+        "pool_size": size,
+        "max_overflow": overflow,
+        "pool_timeout": timeout,
+        "pool_recycle": recycle,
+    }
+
+
+def _in_memory(url: str) -> bool:
+    database = make_url(url).database
+    return not database or database == ":memory:" or "mode=memory" in url
 
 
 def _configure_sqlite(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -1,5 +1,37 @@
 """Every model, imported here so that ``Base.metadata`` knows the whole schema."""
 
+from quantdesk.db.models.activity import ActivityLog
+from quantdesk.db.models.backtests import BacktestRun
+from quantdesk.db.models.jobs import Job, ServiceTask
+from quantdesk.db.models.market_data import Bar, IndicatorValue, Instrument
+from quantdesk.db.models.ml import MlModel, TrainingJob
+from quantdesk.db.models.portfolio import PnlSnapshot, Position, Target, Trade
+from quantdesk.db.models.strategies import Deployment, Signal, Strategy, StrategyEvent
+from quantdesk.db.models.trading import Fill, Order, RiskLock
 from quantdesk.db.models.user import RefreshToken, User, UserSettings
 
-__all__ = ["RefreshToken", "User", "UserSettings"]
+__all__ = [
+    "ActivityLog",
+    "BacktestRun",
+    "Bar",
+    "Deployment",
+    "Fill",
+    "IndicatorValue",
+    "Instrument",
+    "Job",
+    "MlModel",
+    "Order",
+    "PnlSnapshot",
+    "Position",
+    "RefreshToken",
+    "RiskLock",
+    "ServiceTask",
+    "Signal",
+    "Strategy",
+    "StrategyEvent",
+    "Target",
+    "Trade",
+    "TrainingJob",
+    "User",
+    "UserSettings",
+]

@@ -52,5 +52,7 @@ class UserSettings(Base):
     )
     broker_credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
-    notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notifications_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)

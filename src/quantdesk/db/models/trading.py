@@ -1,0 +1,120 @@
+"""Orders, their fills, and the risk locks that stop new orders.
+
+Prices, quantities and money are exact ``Decimal`` values (``Numeric(28, 10)``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quantdesk.db.base import Base, one_of, reference
+from quantdesk.db.models.strategies import TRADING_MODES
+
+ORDER_SIDES = ("buy", "sell")
+ORDER_TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
+TIME_IN_FORCE = ("DAY", "GTC", "IOC", "FOK")
+ORDER_STATUSES = (
+    "new",
+    "accepted",
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "rejected",
+    "expired",
+)
+LIQUIDITY = ("maker", "taker")
+LOCK_SCOPES = ("symbol", "account")
+
+
+class Order(Base):
+    """An order as sent to a broker, with its lifecycle; brackets link by ``parent_order_id``.
+
+    ``status_history`` holds ``{"status", "at", "reason"}`` entries in order of change.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_order_id"),
+        one_of("side", ORDER_SIDES),
+        one_of("type", ORDER_TYPES),
+        one_of("time_in_force", TIME_IN_FORCE),
+        one_of("status", ORDER_STATUSES),
+        one_of("mode", TRADING_MODES),
+    )
+
+    user_id: Mapped[int] = reference("users", index=False)
+    deployment_id: Mapped[int | None] = reference("deployments", ondelete="SET NULL")
+    strategy_id: Mapped[int | None] = reference("strategies", ondelete="SET NULL")
+    signal_id: Mapped[int | None] = reference("signals", ondelete="SET NULL")
+    instrument_id: Mapped[int] = reference("instruments", ondelete="RESTRICT")
+    parent_order_id: Mapped[int | None] = reference("orders", ondelete="SET NULL")
+    client_order_id: Mapped[str] = mapped_column(String(64))
+    broker_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    oco_group: Mapped[str | None] = mapped_column(String(64), index=True)
+    side: Mapped[str] = mapped_column(String(4))
+    type: Mapped[str] = mapped_column(String(16), default="market", server_default="market")
+    time_in_force: Mapped[str] = mapped_column(String(3), default="DAY", server_default="DAY")
+    quantity: Mapped[Decimal]
+    limit_price: Mapped[Decimal | None]
+    stop_price: Mapped[Decimal | None]
+    trail_amount: Mapped[Decimal | None]
+    trail_percent: Mapped[Decimal | None]
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new", index=True)
+    filled_quantity: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    average_fill_price: Mapped[Decimal | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
+    broker: Mapped[str] = mapped_column(String(32), default="paper", server_default="paper")
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    filled_at: Mapped[datetime | None] = mapped_column(index=True)
+    cancelled_at: Mapped[datetime | None]
+    status_history: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Fill(Base):
+    """One execution against an order; a partial fill is one row of several."""
+
+    __tablename__ = "fills"
+    __table_args__ = (one_of("liquidity", LIQUIDITY),)
+
+    order_id: Mapped[int] = reference("orders")
+    quantity: Mapped[Decimal]
+    price: Mapped[Decimal]
+    commission: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    liquidity: Mapped[str | None] = mapped_column(String(8))
+    executed_at: Mapped[datetime] = mapped_column(index=True)
+    broker_fill_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class RiskLock(Base):
+    """A protection that blocks new entries on a symbol or a whole account ``until`` then.
+
+    ``rule`` names the limit that placed it (a drawdown cap, a loss streak cool-down).
+    """
+
+    __tablename__ = "risk_locks"
+    __table_args__ = (
+        one_of("scope", LOCK_SCOPES),
+        one_of("mode", TRADING_MODES),
+        CheckConstraint(
+            "scope = 'account' OR instrument_id IS NOT NULL", name="symbol_lock_has_instrument"
+        ),
+    )
+
+    user_id: Mapped[int] = reference("users")
+    deployment_id: Mapped[int | None] = reference("deployments")
+    instrument_id: Mapped[int | None] = reference("instruments")
+    scope: Mapped[str] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
+    rule: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime] = mapped_column(index=True)
+    released_at: Mapped[datetime | None]
