@@ -103,19 +103,33 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = CODE_BY_STATUS.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed"
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, code, message, headers=headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
-    return error_response(500, "internal_error", "An unexpected error occurred")
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Log an unhandled exception with its trace and answer a 500 that reveals nothing of it.
+
+    The request middleware calls this too, so the 500 still carries the request id.
+    """
+    logger.error(
+        "unhandled_error",
+        path=request.url.path,
+        error_type=type(exc).__name__,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return error_response(
+        500,
+        "internal_error",
+        "An unexpected error occurred; quote the X-Request-ID response header when reporting it",
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.QuantDeskError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(Exception, unexpected_error)
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -1,5 +1,67 @@
-"""Placeholder until this area's endpoints land."""
+"""Health: liveness, readiness, operator details and Prometheus metrics, at the root path.
 
-from fastapi import APIRouter
+Probes and scrapers call these without a token; only ``/health/detailed`` needs an admin,
+because versions and pool figures help an attacker as much as an operator.
+"""
 
-router = APIRouter(tags=["health"])
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+
+from quantdesk import __version__
+from quantdesk.api.deps import RuntimeDep
+from quantdesk.api.errors import documented
+from quantdesk.api.metrics import CONTENT_TYPE, Metrics
+from quantdesk.api.schemas.health import (
+    ComponentRead,
+    HealthRead,
+    LivenessRead,
+    ReadinessRead,
+)
+from quantdesk.services import health
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("", response_model=HealthRead)
+async def summary(runtime: RuntimeDep) -> HealthRead:
+    """Report "ok", or "degraded" while the database or cache is unreachable."""
+    components = await health.check_components(runtime.engine, runtime.cache)
+    return HealthRead(status=_overall(components), version=__version__)
+
+
+@router.get("/live", response_model=LivenessRead)
+async def live() -> LivenessRead:
+    """Answer while the process runs, without touching the database."""
+    return LivenessRead()
+
+
+@router.get("/ready", response_model=ReadinessRead, responses=documented(503))
+async def ready(runtime: RuntimeDep) -> ReadinessRead:
+    """Answer 200 when the database and cache respond within 2 s, else 503."""
+    components = await health.ensure_ready(runtime.engine, runtime.cache)
+    return ReadinessRead(components=_components(components))
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format."}},
+)
+async def metrics(request: Request) -> Response:
+    """Expose request counts, latency histograms and pool gauges for Prometheus."""
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=CONTENT_TYPE)
+
+
+def _components(components: list[health.ComponentHealth]) -> dict[str, ComponentRead]:
+    return {
+        item.name: ComponentRead(status=item.status, latency_ms=item.latency_ms, error=item.error)
+        for item in components
+    }
+
+
+def _overall(components: list[health.ComponentHealth]) -> Literal["ok", "degraded"]:
+    return "ok" if all(item.ok for item in components) else "degraded"
