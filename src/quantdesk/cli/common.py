@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from quantdesk.errors import ConfigurationError
+from quantdesk.logs import configure_logging
 from quantdesk.runtime import build_runtime
 from quantdesk.services.context import ServiceContext
 from quantdesk.settings import Settings, load_settings
@@ -30,11 +31,14 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 
 def settings_or_exit(**overrides: object) -> Settings:
-    """Load the settings, or stop with exit code 2 naming the setting to fix."""
+    """Load the settings and set up logging, or stop with exit code 2 naming the setting."""
     try:
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
     except ConfigurationError as error:
         fail(error.message, EXIT_CONFIGURATION)
+    # Readable lines in a terminal; the log file keeps its JSON either way.
+    configure_logging(settings.model_copy(update={"log_format": "console"}))
+    return settings
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

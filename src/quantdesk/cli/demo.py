@@ -25,7 +25,9 @@ def demo() -> None:
     except QuantDeskError as error:
         fail(error.message)
     if credentials is None:
-        console.print(f"Demo user {settings.demo_email} exists; its login is in {path}")
+        console.print(
+            f"Demo user {settings.demo_email} exists; its login is in {path}", soft_wrap=True
+        )
         return
     _write_private(path, credentials)
     body = (
