@@ -1,0 +1,93 @@
+"""The engine factory: SQLite pragmas, enforced foreign keys and a bounded pool."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from quantdesk.db.base import Base
+from quantdesk.db.engine import create_engine, create_session_factory, pool_status
+from quantdesk.db.models import RefreshToken
+from tests.fixtures.models import T0
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{(tmp_path / 'engine.db').as_posix()}")
+    yield engine
+    await engine.dispose()
+
+
+async def test_sqlite_engine_new_connection_uses_wal_and_foreign_keys(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.connect() as connection:
+        journal = await connection.scalar(text("PRAGMA journal_mode"))
+        foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+
+    assert journal == "wal"
+    assert foreign_keys == 1
+
+
+async def test_sqlite_engine_missing_parent_row_raises_integrity_error(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    token = RefreshToken(user_id=999, jti="orphan", family="f", expires_at=T0)
+
+    async with create_session_factory(sqlite_engine)() as session:
+        session.add(token)
+        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+            await session.flush()
+
+
+async def test_sqlite_engine_in_memory_url_shares_one_connection() -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:", pool_size=3)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE kept (id INTEGER)"))
+    async with engine.connect() as connection:
+        tables = await connection.scalar(text("SELECT count(*) FROM sqlite_master"))
+    await engine.dispose()
+
+    assert tables == 1
+
+
+async def test_engine_pool_beyond_size_and_overflow_times_out(db_url: str) -> None:
+    engine = create_engine(db_url, pool_size=2, max_overflow=1, pool_timeout=0.2)
+    async with AsyncExitStack() as stack:
+        held: list[AsyncConnection] = [
+            await stack.enter_async_context(engine.connect()) for _ in range(3)
+        ]
+        status = pool_status(engine)
+        with pytest.raises(PoolTimeoutError):
+            await asyncio.wait_for(engine.connect().start(), timeout=5)
+    await engine.dispose()
+
+    assert len(held) == 3
+    assert (status["size"], status["checkedout"], status["overflow"]) == (2, 3, 1)
+
+
+def test_create_engine_postgres_url_sizes_pool_from_arguments() -> None:
+    engine = create_engine(
+        "postgresql+asyncpg://quantdesk@127.0.0.1:1/quantdesk",
+        pool_size=7,
+        max_overflow=3,
+        pool_timeout=4.5,
+        pool_recycle=600,
+    )
+    pool = engine.sync_engine.pool
+
+    assert pool_status(engine)["size"] == 7
+    assert pool._max_overflow == 3  # type: ignore[attr-defined]
+    assert pool._timeout == 4.5  # type: ignore[attr-defined]
+    assert pool._recycle == 600
+    assert pool._pre_ping is True

@@ -1,0 +1,165 @@
+"""Migrations: they build exactly the models' schema, and every step goes down and up again.
+
+Each test migrates its own empty database: a fresh SQLite file, and on PostgreSQL a
+``<test database>_migrations_<worker>`` database created here and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import CheckConstraint, Connection, inspect, pool, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from quantdesk.db import migrate
+from quantdesk.db.base import Base
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def empty_url(db_backend: str, worker_id_suffix: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database that no test has created tables in."""
+    if db_backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{(tmp_path / 'migrations.db').as_posix()}"
+        return
+    base = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"{base.database}_migrations_{worker_id_suffix}"
+    await _admin(
+        base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
+    yield base.set(database=name).render_as_string(hide_password=False)
+    await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(base: Any, *statements: str) -> None:
+    engine = create_async_engine(base, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
+
+
+async def _inspect(url: str, reader: Any) -> Any:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(reader)
+    finally:
+        await engine.dispose()
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _check_constraints(connection: Connection) -> set[tuple[str, str]]:
+    inspector = inspect(connection)
+    return {
+        (table, check["name"])
+        for table in inspector.get_table_names()
+        for check in inspector.get_check_constraints(table)
+    }
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _leftover_types(connection: Connection) -> list[str]:
+    if connection.dialect.name != "postgresql":
+        return []
+    rows = connection.execute(
+        text(
+            "SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = 'public' AND t.typtype = 'e' "
+            "UNION SELECT relname FROM pg_class WHERE relkind = 'S'"
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def _revisions_oldest_first() -> list[str]:
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    return [script.revision for script in reversed(list(scripts.walk_revisions()))]
+
+
+async def test_migrations_at_head_match_the_models(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+
+    assert await _inspect(empty_url, _differences) == []
+
+
+async def test_migrations_at_head_have_every_check_constraint(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+    expected = {
+        (table.name, str(constraint.name))
+        for table in Base.metadata.sorted_tables
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint)
+    }
+
+    assert await _inspect(empty_url, _check_constraints) == expected
+
+
+def test_migrations_each_step_goes_down_and_up_again(empty_url: str) -> None:
+    for revision in _revisions_oldest_first():
+        migrate.upgrade(empty_url, revision)
+        migrate.downgrade(empty_url, "-1")
+        migrate.upgrade(empty_url, revision)
+
+    assert migrate.current(empty_url) == migrate.head()
+
+
+def test_migrations_downgrade_to_base_leaves_nothing_behind(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+    migrate.downgrade(empty_url, "base")
+
+    assert asyncio.run(_inspect(empty_url, _tables)) == {"alembic_version"}
+    assert asyncio.run(_inspect(empty_url, _leftover_types)) == []
+    assert migrate.current(empty_url) is None
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == migrate.head()
+
+
+def test_migrate_current_never_migrated_database_is_none(empty_url: str) -> None:
+    assert migrate.current(empty_url) is None
+
+
+def test_migrations_alembic_command_line_uses_settings_url(tmp_path: Path) -> None:
+    database = tmp_path / "cli.db"
+    environment = os.environ | {"QUANTDESK_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    environment.pop("DATABASE_URL", None)
+
+    finished = subprocess.run(  # noqa: S603  (runs this interpreter with fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            str(PROJECT_ROOT / "alembic.ini"),
+            "upgrade",
+            "head",
+        ],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert migrate.current(f"sqlite+aiosqlite:///{database}") == migrate.head()
