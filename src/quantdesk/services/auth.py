@@ -18,7 +18,7 @@ from quantdesk.db.repositories import Paged, RefreshTokenRepository, UserReposit
 from quantdesk.errors import AuthenticationError, NotFoundError, ValidationError
 from quantdesk.services import rate_limits
 from quantdesk.services.context import ServiceContext
-from quantdesk.services.passwords import verify_password
+from quantdesk.services.passwords import MAX_PASSWORD_LENGTH, verify_password
 from quantdesk.services.tokens import (
     TokenClaims,
     TokenPair,
@@ -50,7 +50,7 @@ async def login(ctx: ServiceContext, email: str, password: str) -> TokenPair:
     account_key = _account_key(email)
     await _check_login_limits(ctx, account_key)
     user = await UserRepository(ctx.session).get_by_email(email.strip().lower())
-    matches, new_hash = await verify_password(password, user.hashed_password if user else None)
+    matches, new_hash = await _check_password(password, user)
     if user is None or not matches:
         await _record_failed_login(ctx, account_key, user)
         raise AuthenticationError(WRONG_CREDENTIALS)
@@ -157,6 +157,12 @@ async def _record_failed_login(ctx: ServiceContext, account_key: str, user: User
     )
     user_id = user.id if user else None
     logger.info("login_failed", user_id=user_id, client_address=ctx.client_address)
+
+
+async def _check_password(password: str, user: User | None) -> tuple[bool, str | None]:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False, None  # no password is this long; skip the costly hash
+    return await verify_password(password, user.hashed_password if user else None)
 
 
 async def _valid_user(ctx: ServiceContext, claims: TokenClaims) -> User:

@@ -1,0 +1,30 @@
+"""Shapes every area shares: the page of a list and its query parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+
+ItemT = TypeVar("ItemT")
+
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_SIZE, description="How many items to return, at most.")
+]
+Offset = Annotated[int, Query(ge=0, description="How many items to skip from the start.")]
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list, with the size of the whole list so clients can page through it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    items: Sequence[ItemT]
+    total: int = Field(ge=0, description="Items in the whole list, not only this page.")
+    limit: int = Field(ge=1, description="The page size that was asked for.")
+    offset: int = Field(ge=0, description="How many items were skipped.")
