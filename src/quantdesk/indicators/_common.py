@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 from quantdesk.errors import ValidationError
 
@@ -76,6 +77,25 @@ def check_finite(value: float, name: str) -> float:
     if not np.isfinite(number):
         raise ValidationError(f"{name} must be a finite number, got {value!r}")
     return number
+
+
+@intrinsic
+def _fma(typing_context: Any, a: Any, b: Any, c: Any) -> Any:
+    signature = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        return builder.fma(*args)
+
+    return signature, codegen
+
+
+fma = cast(Callable[[float, float, float], float], _fma)
+"""Fused ``a * b + c`` with one rounding; callable only inside kernels.
+
+TA-Lib's FMA builds contract their multiply-adds the same way, so using it keeps results
+bit-identical where TA-Lib's order is followed, and shortens the dependency chain of
+recursive averages where a faster form is chosen.
+"""
 
 
 @kernel
