@@ -17,6 +17,9 @@ from tests.fixtures.apps import (
     serve,
     settings_with,
 )
+from tests.fixtures.users import SignIn
+
+pytest_plugins = ["tests.fixtures.users"]
 
 HEALTH_PATHS = ("/health", "/health/live", "/health/ready", "/health/metrics")
 
@@ -169,3 +172,37 @@ async def test_health_openapi_routes_at_root_under_health_tag(client: httpx.Asyn
     for path in HEALTH_PATHS:
         assert paths[path]["get"]["tags"] == ["health"]
     assert "503" in paths["/health/ready"]["get"]["responses"]
+
+
+async def test_health_detailed_without_token_unauthorized(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/detailed")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+async def test_health_detailed_plain_user_forbidden(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in(role="user")
+    response = await client.get("/health/detailed", headers=user.headers)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+async def test_health_detailed_admin_sees_components_versions_and_pool(
+    client: httpx.AsyncClient, sign_in: SignIn, settings: Settings, db_backend: str
+) -> None:
+    admin = await sign_in(role="admin")
+    response = await client.get("/health/detailed", headers=admin.headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["version"] == __version__
+    assert body["uptime_seconds"] >= 0
+    assert {item["status"] for item in body["components"].values()} == {"ok"}
+    assert {"python", "quantdesk", "fastapi", "sqlalchemy", "numpy"} <= set(body["versions"])
+    assert body["database"]["dialect"] == db_backend.replace("postgres", "postgresql")
+    assert body["database"]["server_version"]
+    assert body["database"]["pool"]["checkedout"] >= 0
+    assert body["cache_backend"] == "memory"
+    assert settings.resolved_database_url not in response.text

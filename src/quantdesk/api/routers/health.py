@@ -6,16 +6,19 @@ because versions and pool figures help an attacker as much as an operator.
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
 from quantdesk import __version__
-from quantdesk.api.deps import RuntimeDep
+from quantdesk.api.deps import AdminUser, RuntimeDep
 from quantdesk.api.errors import documented
 from quantdesk.api.metrics import CONTENT_TYPE, Metrics
 from quantdesk.api.schemas.health import (
     ComponentRead,
+    DatabaseRead,
+    HealthDetailRead,
     HealthRead,
     LivenessRead,
     ReadinessRead,
@@ -43,6 +46,23 @@ async def ready(runtime: RuntimeDep) -> ReadinessRead:
     """Answer 200 when the database and cache respond within 2 s, else 503."""
     components = await health.ensure_ready(runtime.engine, runtime.cache)
     return ReadinessRead(components=_components(components))
+
+
+@router.get("/detailed", response_model=HealthDetailRead, responses=documented(401, 403))
+async def detailed(runtime: RuntimeDep, _admin: AdminUser) -> HealthDetailRead:
+    """Show component checks, versions, uptime, pool figures and the cache backend."""
+    components = await health.check_components(runtime.engine, runtime.cache)
+    return HealthDetailRead(
+        status=_overall(components),
+        version=__version__,
+        uptime_seconds=round(time.time() - runtime.started_at, 3),
+        components=_components(components),
+        versions=health.package_versions(),
+        database=DatabaseRead(
+            **health.database_server(runtime.engine), pool=health.database_pool(runtime.engine)
+        ),
+        cache_backend=health.cache_backend(runtime.cache),
+    )
 
 
 @router.get(
