@@ -5,20 +5,12 @@ and its kernel repeats TA-Lib's arithmetic: Wilder's smoothing seeded with a pla
 MACD's fast EMA seeded so both EMAs finish their warm-up on the same bar, running-sum SMAs
 for the stochastic lines. Results agree with TA-Lib to rounding, NaN for NaN.
 
-Kernels are compiled with floating-point contraction allowed (``fastmath={"contract"}``)
-and nothing else: fused multiply-adds keep NaN and infinity semantics, match TA-Lib's own
-FMA-built arithmetic bit for bit, and shorten the recursive averages' dependency chains.
-Outputs are allocated by NumPy and filled in place, which is cheaper than allocating
-inside a kernel.
+The kernels live in :mod:`quantdesk.indicators._momentum_kernels`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
-
 import numpy as np
-from numba import njit
 
 from quantdesk.errors import ValidationError
 from quantdesk.indicators._common import (
@@ -31,18 +23,23 @@ from quantdesk.indicators._common import (
     check_period,
     first_valid,
     first_valid_all,
-    nan_head,
 )
-from quantdesk.indicators.moving_averages import period_parameter, sma_into
+from quantdesk.indicators._momentum_kernels import (
+    WILLIAMS,
+    cci_into,
+    macd_into,
+    mfi_into,
+    momentum_into,
+    rate_into,
+    rsi_into,
+    stoch_into,
+    stochrsi_into,
+    window_into,
+)
+from quantdesk.indicators.moving_averages import period_parameter
 from quantdesk.indicators.registry import Parameter, indicator
 
-F = TypeVar("F", bound=Callable[..., Any])
 HLC = ("high", "low", "close")
-
-
-def fused(function: F) -> F:
-    """Compile a kernel that may fuse multiply-adds (see the module docstring)."""
-    return cast(F, njit(cache=True, nogil=True, fastmath={"contract"})(function))
 
 
 def int_parameter(name: str, default: int, minimum: int, description: str) -> Parameter:
@@ -63,236 +60,6 @@ def check_matype(value: int, name: str) -> None:
         raise ValidationError(f"{name} must be 0 (simple moving average); got {value!r}")
 
 
-# ---------------------------------------------------------------------------- kernels
-
-
-@fused
-def _rsi_ratio(gain: float, loss: float) -> float:
-    total = gain + loss
-    return 100.0 * (gain / total) if total != 0.0 else 0.0
-
-
-@fused
-def _rsi_into(values: FloatArray, start: int, period: int, out: FloatArray) -> None:
-    n = values.shape[0]
-    first = start + period
-    nan_head(out, first)
-    if first >= n:
-        return
-    gain = 0.0
-    loss = 0.0
-    for i in range(start + 1, first + 1):
-        change = values[i] - values[i - 1]
-        if change < 0.0:
-            loss -= change
-        else:
-            gain += change
-    gain /= period
-    loss /= period
-    out[first] = _rsi_ratio(gain, loss)
-    keep = (period - 1) / period
-    part = 1.0 / period
-    for i in range(first + 1, n):
-        change = values[i] - values[i - 1]
-        gain = gain * keep + (0.0 if change < 0.0 else change) * part
-        loss = loss * keep + (-change if change < 0.0 else 0.0) * part
-        out[i] = _rsi_ratio(gain, loss)
-
-
-@fused
-def _seed_mean(values: FloatArray, stop: int, period: int) -> float:
-    total = 0.0
-    for i in range(stop - period, stop):
-        total += values[i]
-    return total / period
-
-
-@fused
-def _macd_into(
-    values: FloatArray, fast: int, slow: int, signal: int, out: tuple[FloatArray, ...]
-) -> None:
-    line, trigger, histogram = out
-    n = values.shape[0]
-    both = first_valid(values) + slow - 1
-    first = both + signal - 1
-    for array in out:
-        nan_head(array, first)
-    if first >= n:
-        return
-    k_fast, k_slow, k_signal = 2.0 / (fast + 1), 2.0 / (slow + 1), 2.0 / (signal + 1)
-    fast_ema = _seed_mean(values, both + 1, fast)
-    slow_ema = _seed_mean(values, both + 1, slow)
-    total = fast_ema - slow_ema
-    for i in range(both + 1, first + 1):
-        fast_ema = ((values[i] - fast_ema) * k_fast) + fast_ema
-        slow_ema = ((values[i] - slow_ema) * k_slow) + slow_ema
-        total += fast_ema - slow_ema
-    smooth = total / signal
-    line[first] = fast_ema - slow_ema
-    trigger[first] = smooth
-    histogram[first] = line[first] - smooth
-    for i in range(first + 1, n):
-        fast_ema = ((values[i] - fast_ema) * k_fast) + fast_ema
-        slow_ema = ((values[i] - slow_ema) * k_slow) + slow_ema
-        difference = fast_ema - slow_ema
-        smooth = ((difference - smooth) * k_signal) + smooth
-        line[i] = difference
-        trigger[i] = smooth
-        histogram[i] = difference - smooth
-
-
-@fused
-def _window_position(
-    high: FloatArray,
-    low: FloatArray,
-    close: FloatArray,
-    start: int,
-    period: int,
-    williams: bool,
-    out: FloatArray,
-) -> None:
-    """Fast %K (or Williams %R) with TA-Lib's rescan of the window when an extreme expires."""
-    n = high.shape[0]
-    nan_head(out, start + period - 1)
-    highest_at = lowest_at = -1
-    highest = lowest = 0.0
-    for today in range(start + period - 1, n):
-        trailing = today - period + 1
-        if lowest_at < trailing:
-            lowest_at = trailing
-            for i in range(trailing + 1, today + 1):
-                if low[i] < low[lowest_at]:
-                    lowest_at = i
-            lowest = low[lowest_at]
-        elif low[today] <= lowest:
-            lowest_at, lowest = today, low[today]
-        if highest_at < trailing:
-            highest_at = trailing
-            for i in range(trailing + 1, today + 1):
-                if high[i] > high[highest_at]:
-                    highest_at = i
-            highest = high[highest_at]
-        elif high[today] >= highest:
-            highest_at, highest = today, high[today]
-        if williams:
-            diff = (highest - lowest) / (-100.0)
-            out[today] = (highest - close[today]) / diff if diff != 0.0 else 0.0
-        else:
-            diff = (highest - lowest) / 100.0
-            out[today] = (close[today] - lowest) / diff if diff != 0.0 else 0.0
-
-
-@fused
-def _stoch_into(
-    high: FloatArray,
-    low: FloatArray,
-    close: FloatArray,
-    periods: tuple[int, int, int],
-    out: tuple[FloatArray, FloatArray, FloatArray],
-) -> None:
-    fastk_period, slowk_period, slowd_period = periods
-    fastk, slowk, slowd = out
-    start = first_valid_all(high, low, close, close)
-    _window_position(high, low, close, start, fastk_period, False, fastk)
-    sma_into(fastk, start + fastk_period - 1, slowk_period, slowk)
-    sma_into(slowk, start + fastk_period + slowk_period - 2, slowd_period, slowd)
-    nan_head(slowk, start + fastk_period + slowk_period + slowd_period - 3)
-
-
-@fused
-def _stochrsi_into(
-    values: FloatArray,
-    periods: tuple[int, int, int],
-    out: tuple[FloatArray, FloatArray, FloatArray],
-) -> None:
-    period, fastk_period, fastd_period = periods
-    strength, fastk, fastd = out
-    start = first_valid(values) + period
-    _rsi_into(values, start - period, period, strength)
-    _window_position(strength, strength, strength, start, fastk_period, False, fastk)
-    sma_into(fastk, start + fastk_period - 1, fastd_period, fastd)
-    nan_head(fastk, start + fastk_period + fastd_period - 2)
-
-
-@fused
-def _cci_into(
-    high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
-) -> None:
-    n = high.shape[0]
-    start = first_valid_all(high, low, close, close)
-    nan_head(out, start + period - 1)
-    ring = np.empty(period)
-    for i in range(start, n):
-        typical = (high[i] + low[i] + close[i]) / 3
-        ring[(i - start) % period] = typical
-        if i < start + period - 1:
-            continue
-        average = 0.0
-        for j in range(period):
-            average += ring[j]
-        average /= period
-        deviation = 0.0
-        for j in range(period):
-            deviation += abs(ring[j] - average)
-        distance = typical - average
-        if distance != 0.0 and deviation != 0.0:
-            out[i] = distance / (0.015 * (deviation / period))
-        else:
-            out[i] = 0.0
-
-
-@fused
-def _money_flow(typical: float, previous: float, volume: float) -> tuple[float, float]:
-    """Split one bar's money flow into (positive, negative); ties within rounding count as none."""
-    change = typical - previous
-    flow = 0.0 if abs(change) <= 1e-14 * (abs(typical) + abs(previous)) else typical * volume
-    return (0.0, flow) if change < 0.0 else (flow, 0.0)
-
-
-@fused
-def _mfi_into(columns: tuple[FloatArray, ...], period: int, out: FloatArray) -> None:
-    high, low, close, volume = columns
-    n = high.shape[0]
-    start = first_valid_all(high, low, close, volume)
-    nan_head(out, start + period)
-    positive_ring, negative_ring = np.zeros(period), np.zeros(period)
-    positive = negative = 0.0
-    empty_run = 0
-    previous = (high[start] + low[start] + close[start]) / 3.0
-    for i in range(start + 1, n):
-        slot = (i - start - 1) % period
-        positive -= positive_ring[slot]
-        negative -= negative_ring[slot]
-        typical = (high[i] + low[i] + close[i]) / 3.0
-        up, down = _money_flow(typical, previous, volume[i])
-        previous = typical
-        positive_ring[slot], negative_ring[slot] = up, down
-        positive += up
-        negative += down
-        empty_run = empty_run + 1 if up + down == 0.0 else 0
-        if empty_run >= period:
-            empty_run, positive, negative = period, 0.0, 0.0
-        if i >= start + period:
-            total = positive + negative
-            clamped = min(max(positive, 0.0), total)
-            out[i] = 100.0 * (clamped / total) if total > 0.0 else 0.0
-
-
-@fused
-def _change_into(values: FloatArray, period: int, percent: bool, out: FloatArray) -> None:
-    n = values.shape[0]
-    start = first_valid(values)
-    nan_head(out, start + period)
-    for i in range(start + period, n):
-        before = values[i - period]
-        if not percent:
-            out[i] = values[i] - before
-        elif before != 0.0:
-            out[i] = (values[i] / before - 1.0) * 100.0
-        else:
-            out[i] = 0.0
-
-
 # ------------------------------------------------------------------------ public API
 
 
@@ -307,11 +74,11 @@ def rsi(close: ArrayLike, timeperiod: int = 14) -> FloatArray:
 
     Example:
         >>> rsi([1.0, 2.0, 3.0, 2.0, 3.0], timeperiod=2)[2:].round(2).tolist()
-        [100.0, 33.33, 77.78]
+        [100.0, 50.0, 75.0]
     """
     values = as_series(close, "close")
     out = np.empty_like(values)
-    _rsi_into(values, first_valid(values), check_period(timeperiod), out)
+    rsi_into(values, first_valid(values), check_period(timeperiod), out)
     return out
 
 
@@ -344,7 +111,7 @@ def macd(
     fast, slow = check_period(fastperiod, "fastperiod"), check_period(slowperiod, "slowperiod")
     fast, slow = min(fast, slow), max(fast, slow)
     out = MACD(np.empty_like(values), np.empty_like(values), np.empty_like(values))
-    _macd_into(values, fast, slow, check_period(signalperiod, "signalperiod", 1), tuple(out))
+    macd_into(values, fast, slow, check_period(signalperiod, "signalperiod", 1), tuple(out))
     return out
 
 
@@ -392,7 +159,7 @@ def stoch(
         check_period(slowd_period, "slowd_period", 1),
     )
     out = (np.empty_like(columns[0]), np.empty_like(columns[0]), np.empty_like(columns[0]))
-    _stoch_into(*columns, periods, out)
+    stoch_into(*columns, periods, out)
     return Stochastic(out[1], out[2])
 
 
@@ -433,7 +200,7 @@ def stochrsi(
         check_period(fastd_period, "fastd_period", 1),
     )
     out = (np.empty_like(values), np.empty_like(values), np.empty_like(values))
-    _stochrsi_into(values, periods, out)
+    stochrsi_into(values, periods, out)
     return Stochastic(out[1], out[2])
 
 
@@ -446,12 +213,12 @@ def cci(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 14)
     ``timeperiod - 1`` NaNs.
 
     Example:
-        >>> cci([2.0, 3, 4], [0.0, 1, 2], [1.0, 2, 3], 3).tolist()[2]
+        >>> round(float(cci([2.0, 3, 4], [0.0, 1, 2], [1.0, 2, 3], 3)[2]), 9)
         100.0
     """
     columns = as_columns(HLC, high, low, close)
     out = np.empty_like(columns[0])
-    _cci_into(*columns, check_period(timeperiod), out)
+    cci_into(*columns, check_period(timeperiod), out)
     return out
 
 
@@ -469,7 +236,7 @@ def willr(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 1
     columns = as_columns(HLC, high, low, close)
     out = np.empty_like(columns[0])
     start = first_valid_all(*columns, columns[2])
-    _window_position(*columns, start, check_period(timeperiod), True, out)
+    window_into(*columns, start, check_period(timeperiod), WILLIAMS, out)
     return out
 
 
@@ -487,12 +254,13 @@ def mfi(
     for a window without flow. Warm-up: ``timeperiod`` NaNs.
 
     Example:
-        >>> mfi([2.0, 3, 2, 3], [1.0, 2, 1, 2], [1.5, 2.5, 1.5, 2.5], [1.0, 1, 1, 1], 2)[2:].tolist()
+        >>> high, low, close = [2.0, 3, 2, 3], [1.0, 2, 1, 2], [1.5, 2.5, 1.5, 2.5]
+        >>> mfi(high, low, close, [1.0, 1, 1, 1], 2)[2:].tolist()
         [62.5, 62.5]
     """
     columns = as_columns(("high", "low", "close", "volume"), high, low, close, volume)
     out = np.empty_like(columns[0])
-    _mfi_into(columns, check_period(timeperiod), out)
+    mfi_into(columns, check_period(timeperiod), out)
     return out
 
 
@@ -508,7 +276,7 @@ def roc(close: ArrayLike, timeperiod: int = 10) -> FloatArray:
     """
     values = as_series(close, "close")
     out = np.empty_like(values)
-    _change_into(values, check_period(timeperiod, minimum=1), True, out)
+    rate_into(values, check_period(timeperiod, minimum=1), out)
     return out
 
 
@@ -524,5 +292,5 @@ def mom(close: ArrayLike, timeperiod: int = 10) -> FloatArray:
     """
     values = as_series(close, "close")
     out = np.empty_like(values)
-    _change_into(values, check_period(timeperiod, minimum=1), False, out)
+    momentum_into(values, check_period(timeperiod, minimum=1), out)
     return out
