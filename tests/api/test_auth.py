@@ -16,26 +16,17 @@ from quantdesk.services.tokens import encode_token
 from quantdesk.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.fixtures.apps import serve, settings_with
-from tests.fixtures.users import DEFAULT_PASSWORD, MakeUser, SignIn
+from tests.fixtures.users import DEFAULT_PASSWORD, MakeUser, SignIn, bearer, log_in
 
 pytest_plugins = ["tests.fixtures.users"]
 
 REGISTER = "/api/v1/auth/register"
-LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/users/me"
 COOKIE = "quantdesk_refresh"
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    return await client.post(LOGIN, data={"username": email, "password": password})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def error_code(response: httpx.Response) -> str:
@@ -103,7 +94,7 @@ async def test_login_valid_credentials_returns_pair_and_cookie(
     client: httpx.AsyncClient, make_user: MakeUser
 ) -> None:
     user = await make_user(email="ada@example.com")
-    response = await login(client, "ADA@example.com", DEFAULT_PASSWORD)
+    response = await log_in(client, "ADA@example.com", DEFAULT_PASSWORD)
     assert response.status_code == 200
     pair = response.json()
     assert pair["token_type"] == "bearer"
@@ -122,8 +113,8 @@ async def test_login_wrong_password_and_unknown_email_answer_alike(
     client: httpx.AsyncClient, make_user: MakeUser
 ) -> None:
     await make_user(email="ada@example.com")
-    wrong = await login(client, "ada@example.com", "not the password")
-    unknown = await login(client, "nobody@example.com", DEFAULT_PASSWORD)
+    wrong = await log_in(client, "ada@example.com", "not the password")
+    unknown = await log_in(client, "nobody@example.com", DEFAULT_PASSWORD)
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.headers["www-authenticate"] == "Bearer"
@@ -148,7 +139,7 @@ async def test_refresh_reused_token_revokes_its_whole_family(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     user = await sign_in()
-    other_login = (await login(client, user.email, user.password)).json()
+    other_login = (await log_in(client, user.email, user.password)).json()
     client.cookies.clear()
     second = (await client.post(REFRESH, json={"refresh_token": user.refresh_token})).json()
     reuse = await client.post(REFRESH, json={"refresh_token": user.refresh_token})
@@ -194,7 +185,7 @@ async def test_refresh_cookie_only_rotates_cookie(
     client: httpx.AsyncClient, make_user: MakeUser
 ) -> None:
     user = await make_user()
-    issued = (await login(client, user.email, DEFAULT_PASSWORD)).json()
+    issued = (await log_in(client, user.email, DEFAULT_PASSWORD)).json()
     assert client.cookies[COOKIE] == issued["refresh_token"]
     response = await client.post(REFRESH)
     assert response.status_code == 200
@@ -219,7 +210,7 @@ async def test_logout_cookie_only_revokes_session(
     client: httpx.AsyncClient, make_user: MakeUser
 ) -> None:
     user = await make_user()
-    issued = (await login(client, user.email, DEFAULT_PASSWORD)).json()
+    issued = (await log_in(client, user.email, DEFAULT_PASSWORD)).json()
     response = await client.post(LOGOUT, headers=bearer(issued["access_token"]))
     assert response.status_code == 204
     assert COOKIE not in client.cookies
@@ -243,8 +234,8 @@ async def test_login_per_address_excess_answers_429_with_retry_after(
     async with app_with(login_attempts_per_address=3, login_window_seconds=60) as client:
         await make_user(email="ada@example.com")
         for number in range(3):
-            assert (await login(client, f"x{number}@example.com", "wrong pass")).status_code == 401
-        limited = await login(client, "ada@example.com", DEFAULT_PASSWORD)
+            assert (await log_in(client, f"x{number}@example.com", "wrong pass")).status_code == 401
+        limited = await log_in(client, "ada@example.com", DEFAULT_PASSWORD)
     assert limited.status_code == 429
     assert error_code(limited) == "rate_limited"
     assert 1 <= int(limited.headers["retry-after"]) <= 60
@@ -260,9 +251,9 @@ async def test_login_per_account_failures_lock_even_right_password(
         await make_user(email="ada@example.com")
         other = await make_user(email="bob@example.com")
         for _ in range(2):
-            assert (await login(client, "ada@example.com", "wrong pass")).status_code == 401
-        locked = await login(client, "ADA@example.com", DEFAULT_PASSWORD)
-        unaffected = await login(client, other.email, DEFAULT_PASSWORD)
+            assert (await log_in(client, "ada@example.com", "wrong pass")).status_code == 401
+        locked = await log_in(client, "ADA@example.com", DEFAULT_PASSWORD)
+        unaffected = await log_in(client, other.email, DEFAULT_PASSWORD)
     assert locked.status_code == 429
     assert 1 <= int(locked.headers["retry-after"]) <= 30
     assert unaffected.status_code == 200
@@ -273,7 +264,7 @@ async def test_login_success_clears_account_failures(
 ) -> None:
     async with app_with(login_attempts_per_account=2) as client:
         await make_user(email="ada@example.com")
-        assert (await login(client, "ada@example.com", "wrong pass")).status_code == 401
-        assert (await login(client, "ada@example.com", DEFAULT_PASSWORD)).status_code == 200
-        assert (await login(client, "ada@example.com", "wrong pass")).status_code == 401
-        assert (await login(client, "ada@example.com", DEFAULT_PASSWORD)).status_code == 200
+        assert (await log_in(client, "ada@example.com", "wrong pass")).status_code == 401
+        assert (await log_in(client, "ada@example.com", DEFAULT_PASSWORD)).status_code == 200
+        assert (await log_in(client, "ada@example.com", "wrong pass")).status_code == 401
+        assert (await log_in(client, "ada@example.com", DEFAULT_PASSWORD)).status_code == 200
