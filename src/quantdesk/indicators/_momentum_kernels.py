@@ -110,8 +110,9 @@ def _place(highest: float, lowest: float, close: float, mode: int) -> float:
     if mode == WILLIAMS:
         diff = (highest - lowest) / (-100.0)
         return (highest - close) / diff if diff != 0.0 else 0.0
-    diff = (highest - lowest) / 100.0
-    return (close - lowest) / diff if diff != 0.0 else 0.0
+    if highest - lowest <= 1e-14 * (abs(highest) + abs(lowest)):
+        return 0.0  # a range of rounding noise (an RSI that has not moved) counts as empty
+    return (close - lowest) / ((highest - lowest) / 100.0)
 
 
 @fused
@@ -198,7 +199,8 @@ def cci_into(
         for j in range(period):
             deviation += abs(ring[j] - average)
         distance = typical - average
-        if distance != 0.0 and deviation != 0.0:
+        tie = abs(distance) <= 1e-14 * (abs(typical) + abs(average))
+        if not tie and deviation != 0.0:
             out[i] = distance / (0.015 * (deviation / period))
         else:
             out[i] = 0.0
