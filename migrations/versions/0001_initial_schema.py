@@ -377,7 +377,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("mode", sa.String(length=8), server_default="paper", nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
@@ -446,7 +446,7 @@ def upgrade() -> None:
         sa.Column(
             "instrument_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("mode", sa.String(length=8), server_default="paper", nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column(
             "quantity",
@@ -726,7 +726,7 @@ def upgrade() -> None:
         ),
         sa.Column("timeframe", sa.String(length=8), nullable=False),
         sa.Column("broker", sa.String(length=32), server_default="paper", nullable=False),
-        sa.Column("mode", sa.String(length=8), server_default="paper", nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column(
             "risk_profile",
@@ -840,8 +840,8 @@ def upgrade() -> None:
         sa.Column(
             "instrument_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("scope", sa.String(length=8), nullable=False),
-        sa.Column("mode", sa.String(length=8), server_default="paper", nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column("rule", sa.String(length=64), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
@@ -903,7 +903,7 @@ def upgrade() -> None:
         sa.Column(
             "instrument_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("action", sa.String(length=4), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
@@ -994,7 +994,7 @@ def upgrade() -> None:
             "deployment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("severity", sa.String(length=8), server_default="info", nullable=False),
+        sa.Column("severity", sa.String(length=16), server_default="info", nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column(
             "metadata",
@@ -1076,9 +1076,9 @@ def upgrade() -> None:
         sa.Column("client_order_id", sa.String(length=64), nullable=False),
         sa.Column("broker_order_id", sa.String(length=64), nullable=True),
         sa.Column("oco_group", sa.String(length=64), nullable=True),
-        sa.Column("side", sa.String(length=4), nullable=False),
+        sa.Column("side", sa.String(length=16), nullable=False),
         sa.Column("type", sa.String(length=16), server_default="market", nullable=False),
-        sa.Column("time_in_force", sa.String(length=3), server_default="DAY", nullable=False),
+        sa.Column("time_in_force", sa.String(length=16), server_default="DAY", nullable=False),
         sa.Column(
             "quantity",
             sa.Numeric(precision=28, scale=10).with_variant(sa.String(length=30), "sqlite"),
@@ -1118,7 +1118,7 @@ def upgrade() -> None:
         ),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("rejection_reason", sa.Text(), nullable=True),
-        sa.Column("mode", sa.String(length=8), server_default="paper", nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column("broker", sa.String(length=32), server_default="paper", nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
@@ -1222,7 +1222,7 @@ def upgrade() -> None:
             server_default="0",
             nullable=False,
         ),
-        sa.Column("liquidity", sa.String(length=8), nullable=True),
+        sa.Column("liquidity", sa.String(length=16), nullable=True),
         sa.Column("executed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("broker_fill_id", sa.String(length=64), nullable=True),
         sa.Column(
@@ -1265,9 +1265,9 @@ def upgrade() -> None:
         sa.Column(
             "exit_order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("side", sa.String(length=5), nullable=False),
-        sa.Column("status", sa.String(length=6), server_default="open", nullable=False),
-        sa.Column("mode", sa.String(length=8), server_default="paper", nullable=False),
+        sa.Column("side", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default="open", nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column(
             "quantity",

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+import pytest_asyncio
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -28,19 +28,32 @@ from quantdesk.db.base import Base
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-async def empty_url(db_backend: str, worker_id_suffix: str, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database that no test has created tables in."""
-    if db_backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{(tmp_path / 'migrations.db').as_posix()}"
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def migrations_postgres_url(worker_id_suffix: str) -> AsyncIterator[str | None]:
+    """This worker's own PostgreSQL database for migration tests, dropped at the end."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield None
         return
     base = make_url(os.environ["TEST_DATABASE_URL"])
     name = f"{base.database}_migrations_{worker_id_suffix}"
-    await _admin(
-        base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
-    )
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    await _admin(base, drop, f'CREATE DATABASE "{name}"')
     yield base.set(database=name).render_as_string(hide_password=False)
-    await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _admin(base, drop)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def empty_url(db_backend: str, migrations_postgres_url: str | None, tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or the PostgreSQL one with a new schema."""
+    if db_backend == "sqlite":
+        return f"sqlite+aiosqlite:///{(tmp_path / 'migrations.db').as_posix()}"
+    assert migrations_postgres_url is not None
+    await _admin(
+        make_url(migrations_postgres_url),
+        "DROP SCHEMA public CASCADE",
+        "CREATE SCHEMA public",
+    )
+    return migrations_postgres_url
 
 
 async def _admin(base: Any, *statements: str) -> None:

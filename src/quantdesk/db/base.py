@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -42,6 +42,7 @@ MONEY_PRECISION = 28
 MONEY_SCALE = 10
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 _MONEY_LIMIT = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
+_MONEY_CONTEXT = Context(prec=MONEY_PRECISION, rounding=ROUND_HALF_EVEN)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -95,13 +96,12 @@ class Money(TypeDecorator[Decimal]):
 def _to_money(value: Decimal | int) -> Decimal:
     if isinstance(value, float) or not isinstance(value, Decimal | int):
         raise TypeError(f"money columns take Decimal or int, not {type(value).__name__}")
-    try:
-        exact = Decimal(value).quantize(_MONEY_QUANTUM)
-    except InvalidOperation:
-        raise ValueError(f"{value} is not a finite decimal with at most 28 digits") from None
-    if abs(exact) >= _MONEY_LIMIT:
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{value} is not a finite number; store an actual amount")
+    if abs(number) >= _MONEY_LIMIT:
         raise ValueError(f"{value} exceeds the 18 integer digits a money column holds")
-    return exact
+    return number.quantize(_MONEY_QUANTUM, context=_MONEY_CONTEXT)
 
 
 def one_of(column: str, values: Iterable[str]) -> CheckConstraint:

@@ -29,7 +29,7 @@ class Position(Base):
 
     user_id: Mapped[int] = reference("users", index=False)
     instrument_id: Mapped[int] = reference("instruments", ondelete="RESTRICT")
-    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     quantity: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     average_price: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
@@ -57,9 +57,9 @@ class Trade(Base):
     deployment_id: Mapped[int | None] = reference("deployments", ondelete="SET NULL")
     entry_order_id: Mapped[int | None] = reference("orders", ondelete="SET NULL")
     exit_order_id: Mapped[int | None] = reference("orders", ondelete="SET NULL")
-    side: Mapped[str] = mapped_column(String(5))
-    status: Mapped[str] = mapped_column(String(6), default="open", server_default="open")
-    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    side: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     quantity: Mapped[Decimal]
     entry_time: Mapped[datetime] = mapped_column(index=True)
@@ -109,7 +109,7 @@ class PnlSnapshot(Base):
     )
 
     user_id: Mapped[int] = reference("users", index=False)
-    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     ts: Mapped[datetime] = mapped_column(index=True)
     equity: Mapped[Decimal]

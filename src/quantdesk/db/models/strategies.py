@@ -48,7 +48,7 @@ class Deployment(Base):
     symbols: Mapped[list[str]] = mapped_column(default=list)
     timeframe: Mapped[str] = mapped_column(String(8))
     broker: Mapped[str] = mapped_column(String(32), default="paper", server_default="paper")
-    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     risk_profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(
@@ -74,7 +74,7 @@ class Signal(Base):
     strategy_id: Mapped[int] = reference("strategies", index=False)
     deployment_id: Mapped[int | None] = reference("deployments", ondelete="SET NULL")
     instrument_id: Mapped[int] = reference("instruments")
-    action: Mapped[str] = mapped_column(String(4))
+    action: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(
         String(16), default="pending", server_default="pending", index=True
     )
@@ -103,7 +103,7 @@ class StrategyEvent(Base):
     deployment_id: Mapped[int | None] = reference("deployments")
     type: Mapped[str] = mapped_column(String(64), index=True)
     severity: Mapped[str] = mapped_column(
-        String(8), default="info", server_default="info", index=True
+        String(16), default="info", server_default="info", index=True
     )
     message: Mapped[str] = mapped_column(Text)
     # "metadata" is reserved on declarative classes, so the attribute has another name.

@@ -56,9 +56,9 @@ class Order(Base):
     client_order_id: Mapped[str] = mapped_column(String(64))
     broker_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
     oco_group: Mapped[str | None] = mapped_column(String(64), index=True)
-    side: Mapped[str] = mapped_column(String(4))
+    side: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(16), default="market", server_default="market")
-    time_in_force: Mapped[str] = mapped_column(String(3), default="DAY", server_default="DAY")
+    time_in_force: Mapped[str] = mapped_column(String(16), default="DAY", server_default="DAY")
     quantity: Mapped[Decimal]
     limit_price: Mapped[Decimal | None]
     stop_price: Mapped[Decimal | None]
@@ -69,7 +69,7 @@ class Order(Base):
     average_fill_price: Mapped[Decimal | None]
     reason: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
-    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     broker: Mapped[str] = mapped_column(String(32), default="paper", server_default="paper")
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -88,7 +88,7 @@ class Fill(Base):
     quantity: Mapped[Decimal]
     price: Mapped[Decimal]
     commission: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
-    liquidity: Mapped[str | None] = mapped_column(String(8))
+    liquidity: Mapped[str | None] = mapped_column(String(16))
     executed_at: Mapped[datetime] = mapped_column(index=True)
     broker_fill_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -111,8 +111,8 @@ class RiskLock(Base):
     user_id: Mapped[int] = reference("users")
     deployment_id: Mapped[int | None] = reference("deployments")
     instrument_id: Mapped[int | None] = reference("instruments")
-    scope: Mapped[str] = mapped_column(String(8))
-    mode: Mapped[str] = mapped_column(String(8), default="paper", server_default="paper")
+    scope: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     rule: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
