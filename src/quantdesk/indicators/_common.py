@@ -33,6 +33,15 @@ def kernel(function: F) -> F:
     return cast(F, njit(cache=True, nogil=True, fastmath=False)(function))
 
 
+def inline_kernel(function: F) -> F:
+    """Compile a small helper that Numba pastes into each kernel calling it.
+
+    Calls between separately compiled kernels are not always inlined; inside a hot loop
+    that call costs more than the helper's arithmetic.
+    """
+    return cast(F, njit(cache=True, nogil=True, fastmath=False, inline="always")(function))
+
+
 def as_series(values: ArrayLike, name: str = "values") -> FloatArray:
     """Return ``values`` as a contiguous 1-D float64 array, copying only when needed."""
     try:
