@@ -103,7 +103,7 @@ def to_ms(value: str) -> float:
 
 def parse_wrk(output: str) -> dict[str, float]:
     """Pull p50, p99, requests/s, request and error counts from ``wrk --latency`` output."""
-    percentiles = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", output, re.MULTILINE))
     total = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     if total is None or rate is None or set(percentiles) != {"50", "99"}:
