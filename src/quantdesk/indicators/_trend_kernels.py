@@ -9,10 +9,10 @@ from quantdesk.indicators._momentum_kernels import fused
 @fused
 def _true_range(high: FloatArray, low: FloatArray, close: FloatArray, i: int) -> float:
     """Wilder's true range of bar ``i``: its range widened to the previous close."""
-    widest = high[i] - low[i]
-    above = abs(high[i] - close[i - 1])
+    widest: float = high[i] - low[i]
+    above: float = abs(high[i] - close[i - 1])
     widest = above if above > widest else widest
-    below = abs(low[i] - close[i - 1])
+    below: float = abs(low[i] - close[i - 1])
     return below if below > widest else widest
 
 

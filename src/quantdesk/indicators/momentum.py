@@ -37,9 +37,16 @@ from quantdesk.indicators._momentum_kernels import (
     window_into,
 )
 from quantdesk.indicators.moving_averages import period_parameter
-from quantdesk.indicators.registry import Parameter, indicator
+from quantdesk.indicators.registry import Input, Parameter, indicator
 
-HLC = ("high", "low", "close")
+HLC: tuple[Input, Input, Input] = ("high", "low", "close")
+Columns3 = tuple[FloatArray, FloatArray, FloatArray]
+
+
+def hlc_columns(high: ArrayLike, low: ArrayLike, close: ArrayLike) -> Columns3:
+    """High, low and close as float64 arrays of one length."""
+    first, second, third = as_columns(HLC, high, low, close)
+    return first, second, third
 
 
 def int_parameter(name: str, default: int, minimum: int, description: str) -> Parameter:
@@ -152,7 +159,7 @@ def stoch(
     """
     check_matype(slowk_matype, "slowk_matype")
     check_matype(slowd_matype, "slowd_matype")
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     periods = (
         check_period(fastk_period, "fastk_period", 1),
         check_period(slowk_period, "slowk_period", 1),
@@ -216,7 +223,7 @@ def cci(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 14)
         >>> round(float(cci([2.0, 3, 4], [0.0, 1, 2], [1.0, 2, 3], 3)[2]), 9)
         100.0
     """
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     out = np.empty_like(columns[0])
     cci_into(*columns, check_period(timeperiod), out)
     return out
@@ -233,7 +240,7 @@ def willr(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 1
         >>> willr([3.0, 4.0], [1.0, 2.0], [2.0, 2.5], 2).tolist()
         [nan, -50.0]
     """
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     out = np.empty_like(columns[0])
     start = first_valid_all(*columns, columns[2])
     window_into(*columns, start, check_period(timeperiod), WILLIAMS, out)

@@ -24,11 +24,9 @@ from quantdesk.indicators._common import (
 )
 from quantdesk.indicators._momentum_kernels import MIDPOINT, window_into
 from quantdesk.indicators._trend_kernels import adx_into, di_into, sar_into, supertrend_into
-from quantdesk.indicators.momentum import int_parameter
+from quantdesk.indicators.momentum import HLC, hlc_columns, int_parameter
 from quantdesk.indicators.moving_averages import period_parameter
 from quantdesk.indicators.registry import Parameter, indicator
-
-HLC = ("high", "low", "close")
 
 # ------------------------------------------------------------------------ public API
 
@@ -43,7 +41,7 @@ def _check_factor(value: float, name: str) -> float:
 def _directional(
     high: ArrayLike, low: ArrayLike, close: ArrayLike, period: int, minus: bool
 ) -> FloatArray:
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     out = np.empty_like(columns[0])
     di_into(*columns, check_period(period), minus, out)
     return out
@@ -89,7 +87,7 @@ def adx(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 14)
         >>> adx([2.0, 3, 4, 5, 6], [1.0, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 5.5], 2)[3:].tolist()
         [100.0, 100.0]
     """
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     out = np.empty_like(columns[0])
     adx_into(*columns, check_period(timeperiod), out)
     return out
@@ -118,11 +116,11 @@ def sar(
         >>> sar([2.0, 3, 4, 5], [1.0, 2, 3, 4])[1:].round(4).tolist()
         [1.0, 1.04, 1.1584]
     """
-    columns = as_columns(("high", "low"), high, low)
+    highs, lows = as_columns(("high", "low"), high, low)
     step = _check_factor(acceleration, "acceleration")
     cap = _check_factor(maximum, "maximum")
-    out = np.empty_like(columns[0])
-    sar_into(*columns, step, cap, out)
+    out = np.empty_like(highs)
+    sar_into(highs, lows, step, cap, out)
     return out
 
 
@@ -154,7 +152,7 @@ def supertrend(
         >>> result.direction.tolist(), result.value.tolist()
         ([nan, -1.0, -1.0, 1.0, 1.0], [nan, 4.0, 4.0, 3.0, 4.0])
     """
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     out = (np.empty_like(columns[0]), np.empty_like(columns[0]))
     factor = check_finite(multiplier, "multiplier")
     supertrend_into(columns, check_period(timeperiod, minimum=1), factor, out)
@@ -197,7 +195,7 @@ def ichimoku(
         >>> lines.tenkan.tolist()[1:3], lines.senkou_b.tolist()[3:]
         ([2.5, 3.5], [3.5, 4.5, 5.5])
     """
-    columns = as_columns(HLC, high, low, close)
+    columns = hlc_columns(high, low, close)
     periods = (
         check_period(tenkan_period, "tenkan_period", 1),
         check_period(kijun_period, "kijun_period", 1),
