@@ -83,6 +83,15 @@ async def test_error_malformed_json_returns_422_shape(settings: Settings) -> Non
     assert_error_shape(response, 422, "validation_error")
 
 
+async def test_error_body_not_utf8_returns_422_shape(settings: Settings) -> None:
+    async with serve(app_raising(settings)) as http:
+        response = await http.post(
+            "/strategies", content=b"\xff\xfe{", headers={"content-type": "application/json"}
+        )
+    error = assert_error_shape(response, 422, "validation_error")
+    assert error["details"][0]["field"] == "body"
+
+
 @pytest.mark.parametrize(
     ("error", "status", "code"), DOMAIN_ERRORS, ids=[item[2] for item in DOMAIN_ERRORS]
 )

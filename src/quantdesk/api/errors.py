@@ -101,10 +101,20 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        return _undecodable_body()
     code = CODE_BY_STATUS.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed"
     headers = dict(exc.headers) if exc.headers else None
     return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _undecodable_body() -> JSONResponse:
+    # Bytes that are not UTF-8 are as malformed as bad JSON, so they answer the same way.
+    detail = {"field": "body", "message": "Body is not UTF-8 encoded JSON", "type": "json_invalid"}
+    return error_response(
+        422, "validation_error", "Invalid request: body; send UTF-8 encoded JSON", [detail]
+    )
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
