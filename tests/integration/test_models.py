@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from quantdesk.db.base import Base
+from quantdesk.db.base import Base, UTCDateTime
 from quantdesk.db.engine import create_engine, create_session_factory
 from quantdesk.db.models import (
     ActivityLog,
@@ -260,3 +260,28 @@ async def test_deleting_user_removes_owned_rows_and_keeps_activity(sessions: Ses
 
     assert strategies == []
     assert kept.user_id is None
+
+
+def _indexed_leading_columns(table: Table) -> set[str]:
+    keys = [index.columns for index in table.indexes]
+    keys += [c.columns for c in table.constraints if isinstance(c, UniqueConstraint)]
+    keys += [table.primary_key.columns]
+    return {next(iter(columns)).name for columns in keys if len(columns)}
+
+
+@pytest.mark.parametrize("table", Base.metadata.sorted_tables, ids=lambda table: table.name)
+def test_schema_every_foreign_key_column_leads_an_index(table: Table) -> None:
+    leading = _indexed_leading_columns(table)
+    foreign = {key.parent.name for key in table.foreign_keys}
+
+    assert foreign - leading == set()
+
+
+@pytest.mark.parametrize("table", Base.metadata.sorted_tables, ids=lambda table: table.name)
+def test_schema_every_table_has_id_and_utc_timestamps(table: Table) -> None:
+    assert table.primary_key.columns.keys() == ["id"]
+    for name in ("created_at", "updated_at"):
+        column = table.c[name]
+        assert isinstance(column.type, UTCDateTime)
+        assert not column.nullable
+        assert column.server_default is not None

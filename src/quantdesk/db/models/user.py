@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, false, true
+from sqlalchemy import Boolean, LargeBinary, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, IdType
+from quantdesk.db.base import Base, one_of, reference
+
+USER_ROLES = ("user", "admin")
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (one_of("role", USER_ROLES),)
 
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
@@ -30,9 +33,7 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
 
-    user_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = reference("users")
     jti: Mapped[str] = mapped_column(String(64), unique=True)
     family: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -47,9 +48,7 @@ class UserSettings(Base):
 
     __tablename__ = "user_settings"
 
-    user_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("users.id", ondelete="CASCADE"), unique=True, index=True
-    )
+    user_id: Mapped[int] = reference("users", unique=True)
     broker_credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
     notifications_enabled: Mapped[bool] = mapped_column(
