@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -9,7 +10,14 @@ from sqlalchemy.exc import OperationalError
 from quantdesk import errors
 from quantdesk.api.app import create_app
 from quantdesk.settings import Settings
-from tests.fixtures.apps import log_lines, serve
+from tests.fixtures.apps import local_settings, log_lines, serve
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """These behaviours do not depend on the database, so SQLite alone covers them."""
+    return local_settings(tmp_path)
+
 
 LEAKED_SQL = "SELECT hashed_password FROM users WHERE email = 'a@b.c'"
 DOMAIN_ERRORS: list[tuple[errors.QuantDeskError, int, str]] = [

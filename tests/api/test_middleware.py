@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -8,7 +9,14 @@ from starlette.types import Message
 
 from quantdesk.api.app import create_app
 from quantdesk.settings import Settings
-from tests.fixtures.apps import log_lines, serve, settings_with
+from tests.fixtures.apps import local_settings, log_lines, serve, settings_with
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """These behaviours do not depend on the database, so SQLite alone covers them."""
+    return local_settings(tmp_path)
+
 
 ALLOWED_ORIGIN = "https://desk.example.com"
 SECURITY_HEADERS = {
