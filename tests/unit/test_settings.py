@@ -130,7 +130,7 @@ def test_settings_secret_generated_once_private_and_reused(tmp_path: Path) -> No
 
 
 def test_settings_configured_secret_used_and_nothing_written(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path / "var", secret_key=LONG_SECRET)  # type: ignore[arg-type]
+    settings = Settings(var_dir=tmp_path / "var", secret_key=LONG_SECRET)
     assert settings.secret() == LONG_SECRET
     assert not (tmp_path / "var" / "secret_key").exists()
 
