@@ -18,11 +18,13 @@ from quantdesk.errors import ValidationError
 from quantdesk.strategies.base import Signals
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
+Array = np.ndarray
+Quad = tuple[Array, Array, Array, Array]
 
 
 @dataclass(frozen=True, slots=True)
 class Market:
-    """OHLC of ``symbols`` as (bars × symbols) arrays over ``timestamps`` (int64 ns UTC)."""
+    """OHLC of ``symbols`` as (bars x symbols) arrays over ``timestamps`` (int64 ns UTC)."""
 
     symbols: tuple[str, ...]
     timestamps: np.ndarray
@@ -54,19 +56,35 @@ def align(series: Mapping[str, Bars]) -> Market:
     for symbol, bars in series.items():
         if len(bars) == 0:
             raise ValidationError(f"bars for {symbol} are empty; load some history first")
+        if np.any(np.diff(bars.timestamps) <= 0):
+            raise ValidationError(
+                f"timestamps of {symbol} must increase strictly; "
+                "run bars.validate() to find the row"
+            )
     symbols = tuple(series)
     if len(series) == 1:
         bars = series[symbols[0]]
-        columns = (np.ascontiguousarray(getattr(bars, c), np.float64).reshape(-1, 1) for c in PRICE_COLUMNS)
-        return Market(symbols, np.asarray(bars.timestamps, np.int64), *columns, rows=None)
-    timestamps = np.unique(np.concatenate([np.asarray(b.timestamps, np.int64) for b in series.values()]))
-    rows = tuple(np.searchsorted(timestamps, np.asarray(b.timestamps, np.int64)) for b in series.values())
-    shell = Market(symbols, timestamps, *(np.empty(0),) * 4, rows=rows)
-    grids = (shell.grid([np.asarray(getattr(b, c), np.float64) for b in series.values()], np.nan) for c in PRICE_COLUMNS)
-    return Market(symbols, timestamps, *grids, rows=rows)
+        o, h, lo, c = (
+            np.ascontiguousarray(getattr(bars, name), np.float64).reshape(-1, 1)
+            for name in PRICE_COLUMNS
+        )
+        return Market(symbols, np.asarray(bars.timestamps, np.int64), o, h, lo, c, rows=None)
+    timestamps = np.unique(
+        np.concatenate([np.asarray(b.timestamps, np.int64) for b in series.values()])
+    )
+    rows = tuple(
+        np.searchsorted(timestamps, np.asarray(b.timestamps, np.int64)) for b in series.values()
+    )
+    empty = np.empty(0)
+    shell = Market(symbols, timestamps, empty, empty, empty, empty, rows=rows)
+    o, h, lo, c = (
+        shell.grid([np.asarray(getattr(b, name), np.float64) for b in series.values()], np.nan)
+        for name in PRICE_COLUMNS
+    )
+    return Market(symbols, timestamps, o, h, lo, c, rows=rows)
 
 
-def stack_signals(market: Market, signals: Sequence[Signals]) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+def stack_signals(market: Market, signals: Sequence[Signals]) -> tuple[Quad, tuple[Array, Array]]:
     """Return the four signal grids and the stop and target level grids (empty when unused)."""
     for symbol, (rows, own) in zip(market.symbols, _pairs(market, signals), strict=True):
         if len(own) != rows:
@@ -74,12 +92,15 @@ def stack_signals(market: Market, signals: Sequence[Signals]) -> tuple[tuple[np.
                 f"signals for {symbol} have {len(own)} values but its bars have {rows}; "
                 "a strategy must return one value per bar"
             )
-    flags = tuple(
+    entries, exits, short_entries, short_exits = (
         market.grid([_flag(s, name) for s in signals], False)
         for name in ("entries", "exits", "short_entries", "short_exits")
     )
-    levels = tuple(_level_grid(market, signals, name) for name in ("stop_loss", "take_profit"))
-    return flags, levels
+    levels = (
+        _level_grid(market, signals, "stop_loss"),
+        _level_grid(market, signals, "take_profit"),
+    )
+    return (entries, exits, short_entries, short_exits), levels
 
 
 def _pairs(market: Market, signals: Sequence[Signals]) -> list[tuple[int, Signals]]:

@@ -22,7 +22,7 @@ def _non_negative(value: float, name: str, fix: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Commission:
-    """Fees per order: ``fraction`` × notional + ``fixed`` (in the account currency).
+    """Fees per order: ``fraction`` x notional + ``fixed`` (in the account currency).
 
     Example: ``Commission(fraction=0.001, fixed=1.0)`` charges 0.1 % plus 1.00 per order.
     """
@@ -43,9 +43,9 @@ class Commission:
 
 @dataclass(frozen=True, slots=True)
 class Slippage:
-    """Adverse fill offset: ``bps`` basis points of the price plus ``ticks`` × ``tick_size``.
+    """Adverse fill offset: ``bps`` basis points of the price plus ``ticks`` x ``tick_size``.
 
-    Example: ``Slippage(bps=5)`` buys at 1.0005 × price; ``Slippage(ticks=1, tick_size=0.01)``
+    Example: ``Slippage(bps=5)`` buys at 1.0005 x price; ``Slippage(ticks=1, tick_size=0.01)``
     buys one cent above the price and sells one cent below it.
     """
 

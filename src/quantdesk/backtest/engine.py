@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from quantdesk.backtest import _loop
+from quantdesk.backtest import _layout, _loop
 from quantdesk.backtest._market import Market, align, stack_signals
 from quantdesk.backtest.costs import Commission, Slippage
 from quantdesk.backtest.options import BacktestOptions, Fill, IntrabarPolicy
@@ -52,8 +52,8 @@ def run(
           :class:`Commission` with a fixed amount per order as well. ``slippage`` is basis
           points (``5`` = 0.05 %) or a :class:`Slippage` in ticks; it always worsens the fill.
         * ``size`` defaults to :class:`AllIn`; see :mod:`quantdesk.backtest.sizing` for the
-          others. Buying power is ``leverage`` × equity minus open positions (no leverage by
-          default); each position is capped at ``max_position`` × equity when given. ``whole_units``
+          others. Buying power is ``leverage`` x equity minus open positions (no leverage by
+          default); each position is capped at ``max_position`` x equity when given. ``whole_units``
           rounds quantities down.
         * ``stop_loss``, ``take_profit`` and ``trailing_stop`` are fractions of the entry
           fill (the trailing stop follows the best price since entry, up to the previous bar's
@@ -113,11 +113,15 @@ def run_signals(
     flags, (stops, targets) = stack_signals(market, [per_symbol[s] for s in market.symbols])
     sizing = _atr_grid(market, series, options.size)
     config = options.config(has_levels=len(stops) > 0 or len(targets) > 0)
-    capacity = int(np.count_nonzero(flags[0]) + (np.count_nonzero(flags[2]) if options.allow_short else 0))
-    trades = np.empty(capacity, dtype=_loop.TRADE_DTYPE)
-    state = np.empty((len(market.symbols), _loop.STATE_SIZE))
+    capacity = int(
+        np.count_nonzero(flags[0]) + (np.count_nonzero(flags[2]) if options.allow_short else 0)
+    )
+    trades = np.empty(capacity, dtype=_layout.TRADE_DTYPE)
+    state = np.empty((len(market.symbols), _layout.STATE_SIZE))
     equity = np.empty(len(market.timestamps))
-    count = _loop.simulate(market.prices, flags, (sizing, stops, targets), config, state, trades, equity)
+    count = _loop.simulate(
+        market.prices, flags, (sizing, stops, targets), config, state, trades, equity
+    )
     return BacktestResult(market, trades[:count], state, equity, options, strategy)
 
 
@@ -125,9 +129,13 @@ def _strategy(strategy: str | Strategy[Any], params: Mapping[str, Any] | None) -
     if isinstance(strategy, str):
         return get(strategy)(params)
     if not isinstance(strategy, Strategy):
-        raise ValidationError(f"strategy must be a registered name or a Strategy instance, got {strategy!r}")
+        raise ValidationError(
+            f"strategy must be a registered name or a Strategy instance, got {strategy!r}"
+        )
     if params is not None:
-        raise ValidationError("params apply to a strategy name; set them on the Strategy instance instead")
+        raise ValidationError(
+            "params apply to a strategy name; set them on the Strategy instance instead"
+        )
     return strategy
 
 
@@ -139,14 +147,20 @@ def _series(bars: Bars | Mapping[str, Bars]) -> dict[str, Bars]:
     raise ValidationError("bars must be Bars or a mapping of symbol to Bars")
 
 
-def _signal_map(signals: Signals | Mapping[str, Signals], series: Mapping[str, Bars]) -> Mapping[str, Signals]:
+def _signal_map(
+    signals: Signals | Mapping[str, Signals], series: Mapping[str, Bars]
+) -> Mapping[str, Signals]:
     if isinstance(signals, Signals):
         if len(series) != 1:
-            raise ValidationError("pass one Signals per symbol as a mapping when backtesting several symbols")
+            raise ValidationError(
+                "pass one Signals per symbol as a mapping when backtesting several symbols"
+            )
         return {next(iter(series)): signals}
     missing = sorted(set(series) - set(signals))
     if missing:
-        raise ValidationError(f"signals are missing for {', '.join(missing)}; pass one Signals per symbol")
+        raise ValidationError(
+            f"signals are missing for {', '.join(missing)}; pass one Signals per symbol"
+        )
     return signals
 
 
@@ -159,7 +173,9 @@ def _signals_of(strategy: Strategy[Any], symbol: str, bars: Bars) -> Signals:
     except Exception as error:
         raise ValidationError(f"strategy {strategy.name} failed on {symbol}: {error}") from error
     if not isinstance(signals, Signals):
-        raise ValidationError(f"strategy {strategy.name} must return Signals, got {type(signals).__name__}")
+        raise ValidationError(
+            f"strategy {strategy.name} must return Signals, got {type(signals).__name__}"
+        )
     return signals
 
 

@@ -98,7 +98,8 @@ def equity_returns(equity: np.ndarray, initial: float) -> np.ndarray:
     previous = np.empty_like(equity)
     previous[0] = initial
     previous[1:] = equity[:-1]
-    return equity / previous - 1.0
+    returns: np.ndarray = equity / previous - 1.0
+    return returns
 
 
 def performance(
@@ -138,7 +139,9 @@ def _cagr(total: float, periods: int, periods_per_year: float) -> float:
     return float((1.0 + total) ** (periods_per_year / periods) - 1.0)
 
 
-def _drawdown(equity: np.ndarray, initial: float, timestamps: np.ndarray) -> tuple[float, int, float]:
+def _drawdown(
+    equity: np.ndarray, initial: float, timestamps: np.ndarray
+) -> tuple[float, int, float]:
     # (deepest drawdown, longest stretch under water in bars and in days, peak to recovery)
     peak = np.maximum(np.maximum.accumulate(equity), initial)
     depth = float(np.min(equity / peak - 1.0))

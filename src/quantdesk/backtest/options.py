@@ -8,14 +8,18 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from quantdesk.backtest import _loop
+from quantdesk.backtest import _layout
 from quantdesk.backtest.costs import Commission, Slippage, as_commission, as_slippage
 from quantdesk.backtest.sizing import AllIn, Sizing
 from quantdesk.errors import ValidationError
 
 Fill = Literal["next_open", "close"]
 IntrabarPolicy = Literal["pessimistic", "optimistic", "ohlc_path"]
-_POLICIES = {"pessimistic": _loop.PESSIMISTIC, "optimistic": _loop.OPTIMISTIC, "ohlc_path": _loop.OHLC_PATH}
+_POLICIES = {
+    "pessimistic": _layout.PESSIMISTIC,
+    "optimistic": _layout.OPTIMISTIC,
+    "ohlc_path": _layout.OHLC_PATH,
+}
 _SIZINGS = "AllIn(), EquityFraction(f), FixedQuantity(q), FixedCash(c) or VolatilityTarget(...)"
 
 
@@ -50,8 +54,10 @@ class BacktestOptions:
         _fraction(self.take_profit, "take_profit", math.inf)
         _fraction(self.trailing_stop, "trailing_stop", 1.0)
         if self.max_position is not None:
-            _positive(self.max_position, "max_position", "0.25 caps each position at 25 % of equity")
-        _positive(self.leverage, "leverage", "1 means no borrowing, 2 allows 2× equity")
+            _positive(
+                self.max_position, "max_position", "0.25 caps each position at 25 % of equity"
+            )
+        _positive(self.leverage, "leverage", "1 means no borrowing, 2 allows 2x equity")
         if self.periods_per_year is not None:
             _positive(self.periods_per_year, "periods_per_year", "252 for daily equity bars")
 
@@ -66,25 +72,25 @@ class BacktestOptions:
         """Pack the options into the kernel's float64 config vector."""
         commission, slippage = self.costs
         mode, value, multiple = self.size.code()
-        config = np.zeros(_loop.CONFIG_SIZE)
-        config[_loop.INITIAL_CASH] = self.initial_cash
-        config[_loop.FILL_AT_CLOSE] = self.fill == "close"
-        config[_loop.FEE_RATE] = commission.fraction
-        config[_loop.FEE_FIXED] = commission.fixed
-        config[_loop.SLIP_RATE] = slippage.rate
-        config[_loop.SLIP_AMOUNT] = slippage.amount
-        config[_loop.SIZE_MODE] = mode
-        config[_loop.SIZE_VALUE] = value
-        config[_loop.SIZE_MULTIPLE] = multiple
-        config[_loop.WHOLE_UNITS] = self.whole_units
-        config[_loop.ALLOW_SHORT] = self.allow_short
-        config[_loop.STOP_FRACTION] = _or_nan(self.stop_loss)
-        config[_loop.TARGET_FRACTION] = _or_nan(self.take_profit)
-        config[_loop.TRAIL_FRACTION] = _or_nan(self.trailing_stop)
-        config[_loop.POLICY] = _POLICIES[self.intrabar]
-        config[_loop.MAX_POSITION] = math.inf if self.max_position is None else self.max_position
-        config[_loop.LEVERAGE] = self.leverage
-        config[_loop.HAS_LEVELS] = has_levels or self.uses_levels
+        config = np.zeros(_layout.CONFIG_SIZE)
+        config[_layout.INITIAL_CASH] = self.initial_cash
+        config[_layout.FILL_AT_CLOSE] = self.fill == "close"
+        config[_layout.FEE_RATE] = commission.fraction
+        config[_layout.FEE_FIXED] = commission.fixed
+        config[_layout.SLIP_RATE] = slippage.rate
+        config[_layout.SLIP_AMOUNT] = slippage.amount
+        config[_layout.SIZE_MODE] = mode
+        config[_layout.SIZE_VALUE] = value
+        config[_layout.SIZE_MULTIPLE] = multiple
+        config[_layout.WHOLE_UNITS] = self.whole_units
+        config[_layout.ALLOW_SHORT] = self.allow_short
+        config[_layout.STOP_FRACTION] = _or_nan(self.stop_loss)
+        config[_layout.TARGET_FRACTION] = _or_nan(self.take_profit)
+        config[_layout.TRAIL_FRACTION] = _or_nan(self.trailing_stop)
+        config[_layout.POLICY] = _POLICIES[self.intrabar]
+        config[_layout.MAX_POSITION] = math.inf if self.max_position is None else self.max_position
+        config[_layout.LEVERAGE] = self.leverage
+        config[_layout.HAS_LEVELS] = has_levels or self.uses_levels
         return config
 
     @property
@@ -108,7 +114,9 @@ def _fraction(value: object, name: str, upper: float) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(f"{name} must be a fraction of the entry price or None, got {value!r}")
+        raise ValidationError(
+            f"{name} must be a fraction of the entry price or None, got {value!r}"
+        )
     if not 0.0 < value < upper:
         raise ValidationError(
             f"{name} must be above 0{' and below 1' if upper == 1.0 else ''} "
@@ -118,4 +126,6 @@ def _fraction(value: object, name: str, upper: float) -> None:
 
 def _choice(value: object, name: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ValidationError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise ValidationError(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}"
+        )

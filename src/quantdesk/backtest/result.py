@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from quantdesk.backtest import _loop
+from quantdesk.backtest import _layout
 from quantdesk.backtest._market import Market
 from quantdesk.backtest.metrics import (
     Metrics,
@@ -82,35 +82,46 @@ class BacktestResult:
         """Return closed trades as a structured array (fields in ``TRADE_FIELDS``)."""
         raw = self.closed
         trades = np.empty(len(raw), dtype=TRADE_FIELDS)
-        for name in ("side", "entry_index", "exit_index", "entry_price", "exit_price",
-                     "quantity", "entry_fees", "exit_fees", "pnl", "return", "ambiguous"):  # fmt: skip
+        for name in (
+            "side",
+            "entry_index",
+            "exit_index",
+            "entry_price",
+            "exit_price",
+            "quantity",
+            "entry_fees",
+            "exit_fees",
+            "pnl",
+            "return",
+            "ambiguous",
+        ):
             trades[name] = raw[name]
         trades["symbol"] = np.array(self.market.symbols, dtype=object)[raw["symbol"]]
         trades["entry_time"] = self.timestamps[raw["entry_index"]]
         trades["exit_time"] = self.timestamps[raw["exit_index"]]
         trades["bars_held"] = raw["exit_index"] - raw["entry_index"]
-        trades["exit_reason"] = np.array(_loop.EXIT_REASONS, dtype=object)[raw["exit_reason"]]
+        trades["exit_reason"] = np.array(_layout.EXIT_REASONS, dtype=object)[raw["exit_reason"]]
         return trades
 
     @cached_property
     def positions(self) -> np.ndarray:
         """Return the positions still open after the last bar, valued at their last close."""
         state = self.final_state
-        held = np.flatnonzero(state[:, _loop.QTY] != 0.0)
+        held = np.flatnonzero(state[:, _layout.QTY] != 0.0)
         positions = np.empty(len(held), dtype=POSITION_FIELDS)
-        quantity = state[held, _loop.QTY]
-        entry = state[held, _loop.ENTRY_ROW].astype(np.int64)
+        quantity = state[held, _layout.QTY]
+        entry = state[held, _layout.ENTRY_ROW].astype(np.int64)
         positions["symbol"] = np.array(self.market.symbols, dtype=object)[held]
         positions["side"] = np.sign(quantity)
         positions["quantity"] = np.abs(quantity)
         positions["entry_time"] = self.timestamps[entry]
         positions["entry_index"] = entry
-        positions["entry_price"] = state[held, _loop.ENTRY_PRICE]
-        positions["entry_fees"] = state[held, _loop.ENTRY_FEES]
-        positions["last_price"] = state[held, _loop.MARK]
+        positions["entry_price"] = state[held, _layout.ENTRY_PRICE]
+        positions["entry_fees"] = state[held, _layout.ENTRY_FEES]
+        positions["last_price"] = state[held, _layout.MARK]
         positions["unrealised_pnl"] = (
-            quantity * (state[held, _loop.MARK] - state[held, _loop.ENTRY_PRICE])
-            - state[held, _loop.ENTRY_FEES]
+            quantity * (state[held, _layout.MARK] - state[held, _layout.ENTRY_PRICE])
+            - state[held, _layout.ENTRY_FEES]
         )
         positions["bars_held"] = len(self.timestamps) - 1 - entry
         return positions
@@ -122,11 +133,13 @@ class BacktestResult:
         side = trades["side"] * trades["quantity"]
         held = open_["side"] * open_["quantity"]
         index = np.concatenate((trades["entry_index"], trades["exit_index"], open_["entry_index"]))
-        flows = np.concatenate((
-            -side * trades["entry_price"] - trades["entry_fees"],
-            side * trades["exit_price"] - trades["exit_fees"],
-            -held * open_["entry_price"] - open_["entry_fees"],
-        ))  # fmt: skip
+        flows = np.concatenate(
+            (
+                -side * trades["entry_price"] - trades["entry_fees"],
+                side * trades["exit_price"] - trades["exit_fees"],
+                -held * open_["entry_price"] - open_["entry_fees"],
+            )
+        )
         per_bar = np.bincount(index, weights=flows, minlength=len(self.equity))
         return self.options.initial_cash + np.cumsum(per_bar)
 
@@ -141,15 +154,19 @@ class BacktestResult:
 
     @cached_property
     def benchmark(self) -> np.ndarray:
-        """Return buy-and-hold equity: the cash split equally, each part bought at its first close."""
+        """Return buy-and-hold equity: cash split equally, each part bought at its first close."""
         close = self.market.close
         first = np.argmax(~np.isnan(close), axis=0)
-        shares = self.options.initial_cash / close.shape[1] / close[first, np.arange(close.shape[1])]
+        shares = (
+            self.options.initial_cash / close.shape[1] / close[first, np.arange(close.shape[1])]
+        )
         if close.shape[1] == 1:
-            return close[:, 0] * shares[0]
+            single: np.ndarray = close[:, 0] * shares[0]
+            return single
         value = _carry_forward(close) * shares
         idle = np.where(np.isnan(value), self.options.initial_cash / close.shape[1], value)
-        return idle.sum(axis=1)
+        total: np.ndarray = idle.sum(axis=1)
+        return total
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -178,10 +195,15 @@ class BacktestResult:
         peak = np.maximum(np.maximum.accumulate(equity), self.options.initial_cash)
         index = pd.DatetimeIndex(self.timestamps.astype("datetime64[ns]"), tz="UTC", name="time")
         return pd.DataFrame(
-            {"equity": equity, "cash": self.cash, "drawdown": equity / peak - 1.0,
-             "in_market": self.in_market, "benchmark": self.benchmark},
+            {
+                "equity": equity,
+                "cash": self.cash,
+                "drawdown": equity / peak - 1.0,
+                "in_market": self.in_market,
+                "benchmark": self.benchmark,
+            },
             index=index,
-        )  # fmt: skip
+        )
 
     def trades_frame(self) -> pd.DataFrame:
         """Return the closed trades as a DataFrame with UTC entry and exit times."""

@@ -1,7 +1,7 @@
 """How many units an entry buys or sells.
 
-Every rule is capped by buying power (``leverage`` × equity − the gross value of open
-positions, fees included) and by ``max_position`` × equity per position; with
+Every rule is capped by buying power (``leverage`` x equity - the gross value of open
+positions, fees included) and by ``max_position`` x equity per position; with
 ``whole_units`` the quantity is rounded down. An entry whose quantity comes out as zero
 is skipped.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from quantdesk.backtest import _loop
+from quantdesk.backtest import _layout
 from quantdesk.errors import ValidationError
 
 
@@ -28,7 +28,7 @@ class AllIn:
 
     def code(self) -> tuple[int, float, float]:
         """Return (mode, value, multiple) for the kernel."""
-        return _loop.ALL_IN, 0.0, 0.0
+        return _layout.ALL_IN, 0.0, 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class EquityFraction:
 
     def code(self) -> tuple[int, float, float]:
         """Return (mode, value, multiple) for the kernel."""
-        return _loop.EQUITY_FRACTION, float(self.fraction), 0.0
+        return _layout.EQUITY_FRACTION, float(self.fraction), 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class FixedQuantity:
 
     def code(self) -> tuple[int, float, float]:
         """Return (mode, value, multiple) for the kernel."""
-        return _loop.FIXED_QUANTITY, float(self.quantity), 0.0
+        return _layout.FIXED_QUANTITY, float(self.quantity), 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +70,14 @@ class FixedCash:
 
     def code(self) -> tuple[int, float, float]:
         """Return (mode, value, multiple) for the kernel."""
-        return _loop.FIXED_CASH, float(self.cash), 0.0
+        return _layout.FIXED_CASH, float(self.cash), 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class VolatilityTarget:
-    """Risk ``risk`` × equity on a move of ``atr_multiple`` × ATR(``atr_period``).
+    """Risk ``risk`` x equity on a move of ``atr_multiple`` x ATR(``atr_period``).
 
-    Quantity = risk × equity / (atr_multiple × ATR at the signal bar), so calm markets get
+    Quantity = risk x equity / (atr_multiple x ATR at the signal bar), so calm markets get
     larger positions than stormy ones. No entry happens while the ATR is still warming up.
     """
 
@@ -89,13 +89,17 @@ class VolatilityTarget:
         _positive(self.risk, "VolatilityTarget.risk", "0.01 risks 1 % of equity")
         _positive(self.atr_multiple, "VolatilityTarget.atr_multiple", "2 means two ATRs")
         if isinstance(self.atr_period, bool) or int(self.atr_period) != self.atr_period:
-            raise ValidationError(f"VolatilityTarget.atr_period must be a whole number, got {self.atr_period!r}")
+            raise ValidationError(
+                f"VolatilityTarget.atr_period must be a whole number, got {self.atr_period!r}"
+            )
         if self.atr_period < 1:
-            raise ValidationError(f"VolatilityTarget.atr_period must be at least 1, got {self.atr_period}")
+            raise ValidationError(
+                f"VolatilityTarget.atr_period must be at least 1, got {self.atr_period}"
+            )
 
     def code(self) -> tuple[int, float, float]:
         """Return (mode, value, multiple) for the kernel."""
-        return _loop.VOLATILITY_TARGET, float(self.risk), float(self.atr_multiple)
+        return _layout.VOLATILITY_TARGET, float(self.risk), float(self.atr_multiple)
 
 
 Sizing = AllIn | EquityFraction | FixedQuantity | FixedCash | VolatilityTarget

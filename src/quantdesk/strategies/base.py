@@ -87,11 +87,15 @@ class Strategy(ABC, Generic[P]):
     Parameters: ClassVar[type[BaseModel]] = NoParameters
     params: P
 
-    def __init__(self, params: Mapping[str, Any] | BaseModel | None = None, **overrides: Any) -> None:
+    def __init__(
+        self, params: Mapping[str, Any] | BaseModel | None = None, **overrides: Any
+    ) -> None:
         self.params = cast(P, self.validate(params, **overrides))
 
     @classmethod
-    def validate(cls, params: Mapping[str, Any] | BaseModel | None = None, **overrides: Any) -> BaseModel:
+    def validate(
+        cls, params: Mapping[str, Any] | BaseModel | None = None, **overrides: Any
+    ) -> BaseModel:
         """Check parameters against the model, naming the parameter and its bound on failure."""
         values = dict(params.model_dump() if isinstance(params, BaseModel) else params or {})
         values.update(overrides)

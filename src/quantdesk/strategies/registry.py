@@ -27,7 +27,9 @@ def register(cls: S) -> S:
     """Register the decorated strategy class under its ``name``; names must be unique."""
     existing = REGISTRY.get(cls.name)
     if existing is not None and existing is not cls:
-        raise ConflictError(f"a strategy named {cls.name} is already registered; choose another name")
+        raise ConflictError(
+            f"a strategy named {cls.name} is already registered; choose another name"
+        )
     REGISTRY[cls.name] = cls
     return cls
 

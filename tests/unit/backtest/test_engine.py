@@ -43,7 +43,8 @@ def test_run_signals_fill_close_fills_at_signal_close() -> None:
 
 def test_run_signals_signal_on_last_bar_is_not_acted_on() -> None:
     result = run_signals(price_bars(PRICES), signals_at(5, entries=[4]))
-    assert len(result.trades) == 0 and len(result.positions) == 0
+    assert len(result.trades) == 0
+    assert len(result.positions) == 0
     np.testing.assert_array_equal(result.equity, 10_000.0)
 
 
@@ -59,7 +60,8 @@ def test_run_signals_open_position_is_reported_not_closed() -> None:
 
 def test_run_signals_exit_with_entry_on_same_bar_does_not_enter() -> None:
     result = run_signals(price_bars(PRICES), signals_at(5, entries=[1], exits=[1]))
-    assert len(result.trades) == 0 and len(result.positions) == 0
+    assert len(result.trades) == 0
+    assert len(result.positions) == 0
 
 
 def test_run_signals_entry_while_long_does_not_add() -> None:
@@ -129,7 +131,9 @@ def test_run_signals_volatility_target_sizes_by_atr() -> None:
 def test_run_signals_short_profits_when_price_falls() -> None:
     falling = PRICES[::-1]
     options = BacktestOptions(allow_short=True)
-    result = run_signals(price_bars(falling), signals_at(5, short_entries=[1], short_exits=[3]), options)
+    result = run_signals(
+        price_bars(falling), signals_at(5, short_entries=[1], short_exits=[3]), options
+    )
     (trade,) = result.trades
     assert trade["side"] == -1
     assert trade["pnl"] == pytest.approx(10_000 / 12 * 2)
@@ -138,7 +142,8 @@ def test_run_signals_short_profits_when_price_falls() -> None:
 
 def test_run_signals_short_entry_ignored_without_allow_short() -> None:
     result = run_signals(price_bars(PRICES), signals_at(5, short_entries=[1]))
-    assert len(result.trades) == 0 and len(result.positions) == 0
+    assert len(result.trades) == 0
+    assert len(result.positions) == 0
 
 
 def test_run_signals_short_entry_reverses_long_in_one_bar() -> None:
@@ -147,7 +152,8 @@ def test_run_signals_short_entry_reverses_long_in_one_bar() -> None:
     result = run_signals(price_bars(PRICES), signals, options)
     (trade,) = result.trades
     (position,) = result.positions
-    assert trade["exit_index"] == 3 and position["entry_index"] == 3
+    assert trade["exit_index"] == 3
+    assert position["entry_index"] == 3
     assert position["side"] == -1
 
 

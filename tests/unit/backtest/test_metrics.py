@@ -33,16 +33,26 @@ def test_metrics_match_empyrical(goog: Bars) -> None:
     got = metrics.performance
     assert got.total_return == pytest.approx(empyrical.cum_returns_final(returns), rel=1e-9)
     assert got.cagr == pytest.approx(empyrical.cagr(returns, annualization=per_year), rel=1e-9)
-    assert got.annual_volatility == pytest.approx(empyrical.annual_volatility(returns, annualization=per_year), rel=1e-9)
-    assert got.sharpe == pytest.approx(empyrical.sharpe_ratio(returns, annualization=per_year), rel=1e-9)
-    assert got.sortino == pytest.approx(empyrical.sortino_ratio(returns, annualization=per_year), rel=1e-9)
+    assert got.annual_volatility == pytest.approx(
+        empyrical.annual_volatility(returns, annualization=per_year), rel=1e-9
+    )
+    assert got.sharpe == pytest.approx(
+        empyrical.sharpe_ratio(returns, annualization=per_year), rel=1e-9
+    )
+    assert got.sortino == pytest.approx(
+        empyrical.sortino_ratio(returns, annualization=per_year), rel=1e-9
+    )
     assert got.max_drawdown == pytest.approx(empyrical.max_drawdown(returns), rel=1e-9)
-    assert got.calmar == pytest.approx(empyrical.calmar_ratio(returns, annualization=per_year), rel=1e-9)
+    assert got.calmar == pytest.approx(
+        empyrical.calmar_ratio(returns, annualization=per_year), rel=1e-9
+    )
 
 
 def test_benchmark_is_buy_and_hold_on_same_bars(goog: Bars) -> None:
     metrics = run("sma_cross", goog).metrics
-    assert metrics.benchmark.total_return == pytest.approx(goog.close[-1] / goog.close[0] - 1, rel=1e-12)
+    assert metrics.benchmark.total_return == pytest.approx(
+        goog.close[-1] / goog.close[0] - 1, rel=1e-12
+    )
     returns = equity_returns(goog.close / goog.close[0] * 10_000, 10_000.0)
     expected = empyrical.sharpe_ratio(returns, annualization=metrics.periods_per_year)
     assert metrics.benchmark.sharpe == pytest.approx(expected, rel=1e-9)
@@ -70,7 +80,8 @@ def test_flat_equity_has_no_drawdown_and_undefined_ratios() -> None:
     timestamps = START_NS + np.arange(5) * DAY_NS
     metrics = performance(np.full(5, 100.0), 100.0, timestamps, 252.0)
     assert (metrics.total_return, metrics.max_drawdown, metrics.max_drawdown_bars) == (0.0, 0.0, 0)
-    assert np.isnan(metrics.sharpe) and np.isnan(metrics.calmar)
+    assert np.isnan(metrics.sharpe)
+    assert np.isnan(metrics.calmar)
 
 
 def test_calendar_returns_match_pandas_resample(goog: Bars) -> None:

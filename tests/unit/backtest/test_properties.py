@@ -18,7 +18,9 @@ options = st.fixed_dictionaries(
     {
         "fill": st.sampled_from(["next_open", "close"]),
         "allow_short": st.booleans(),
-        "commission": st.builds(Commission, st.sampled_from([0.0, 0.001]), st.sampled_from([0.0, 1.0])),
+        "commission": st.builds(
+            Commission, st.sampled_from([0.0, 0.001]), st.sampled_from([0.0, 1.0])
+        ),
         "slippage": st.sampled_from([0.0, 3.0]),
         "stop_loss": st.sampled_from([None, 0.01]),
         "take_profit": st.sampled_from([None, 0.02]),
@@ -49,18 +51,25 @@ def _position_value(result: BacktestResult) -> np.ndarray:
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), rate=st.sampled_from([0.01, 0.05, 0.3]), chosen=options)
-def test_cash_plus_positions_equals_equity_every_bar(seed: int, rate: float, chosen: dict[str, Any]) -> None:
+def test_cash_plus_positions_equals_equity_every_bar(
+    seed: int, rate: float, chosen: dict[str, Any]
+) -> None:
     bars = synthetic_bars(N, seed=seed)
     result = run_signals(bars, _random_signals(seed, rate), BacktestOptions(**chosen))
-    np.testing.assert_allclose(result.cash + _position_value(result), result.equity, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        result.cash + _position_value(result), result.equity, rtol=1e-9, atol=1e-6
+    )
 
 
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), chosen=options)
 def test_no_signals_keeps_equity_flat(seed: int, chosen: dict[str, Any]) -> None:
-    result = run_signals(synthetic_bars(N, seed=seed), _random_signals(seed, 0.0), BacktestOptions(**chosen))
+    result = run_signals(
+        synthetic_bars(N, seed=seed), _random_signals(seed, 0.0), BacktestOptions(**chosen)
+    )
     np.testing.assert_array_equal(result.equity, 10_000.0)
-    assert len(result.trades) == 0 and len(result.positions) == 0
+    assert len(result.trades) == 0
+    assert len(result.positions) == 0
 
 
 @settings(max_examples=30, deadline=None)
@@ -70,7 +79,9 @@ def test_no_signals_keeps_equity_flat(seed: int, chosen: dict[str, Any]) -> None
     extra=st.integers(1, 60),
     fill=st.sampled_from(["next_open", "close"]),
 )
-def test_no_trade_before_slowest_indicator_warms_up(seed: int, fast: int, extra: int, fill: str) -> None:
+def test_no_trade_before_slowest_indicator_warms_up(
+    seed: int, fast: int, extra: int, fill: str
+) -> None:
     result = run("sma_cross", synthetic_bars(N, seed=seed), {"fast": fast, "slow": fast + extra},
                  fill=fill, allow_short=True)  # type: ignore[arg-type]  # fmt: skip
     entries = np.concatenate((result.trades["entry_index"], result.positions["entry_index"]))

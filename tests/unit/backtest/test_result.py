@@ -18,7 +18,8 @@ def _result() -> object:
 def test_to_frame_has_one_row_per_bar_in_utc() -> None:
     frame = _result().to_frame()  # type: ignore[attr-defined]
     assert list(frame.columns) == ["equity", "cash", "drawdown", "in_market", "benchmark"]
-    assert len(frame) == 6 and str(frame.index.tz) == "UTC"
+    assert len(frame) == 6
+    assert str(frame.index.tz) == "UTC"
     assert frame["in_market"].tolist() == [False, True, False, False, True, True]
 
 

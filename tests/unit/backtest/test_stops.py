@@ -25,7 +25,11 @@ def _one_trade(bars: object, **options: object) -> np.void:
 
 def test_stop_loss_touched_exits_at_level() -> None:
     trade = _one_trade(_bars((100.0, 101.0, 94.0, 98.0)), stop_loss=0.05)
-    assert (trade["exit_index"], trade["exit_price"], trade["exit_reason"]) == (2, 95.0, "stop_loss")
+    assert (trade["exit_index"], trade["exit_price"], trade["exit_reason"]) == (
+        2,
+        95.0,
+        "stop_loss",
+    )
 
 
 def test_stop_loss_gap_through_exits_at_open() -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import vectorbt as vbt
 
-from quantdesk.bars import Bars
 from quantdesk.backtest import BacktestOptions, run_signals
+from quantdesk.bars import Bars
 from quantdesk.strategies import get
 from tests.fixtures.market_data import real_ohlcv, synthetic_ohlcv
 

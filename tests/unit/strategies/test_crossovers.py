@@ -47,7 +47,9 @@ def test_sma_cross_signals_follow_sma_crossings() -> None:
         ({"period": 5}, "parameter period: Extra inputs are not permitted"),
     ],
 )
-def test_cross_parameters_bad_values_name_the_parameter(params: dict[str, object], message: str) -> None:
+def test_cross_parameters_bad_values_name_the_parameter(
+    params: dict[str, object], message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         get("sma_cross")(params)
 
@@ -57,12 +59,16 @@ def test_cross_parameters_default_to_ten_and_thirty() -> None:
 
 
 def test_signals_of_different_lengths_are_refused() -> None:
-    with pytest.raises(ValidationError, match="signals exits must be one-dimensional with 3 values"):
+    with pytest.raises(
+        ValidationError, match="signals exits must be one-dimensional with 3 values"
+    ):
         Signals(entries=np.zeros(3, bool), exits=np.zeros(4, bool))
 
 
 def _bars(data: dict[str, np.ndarray], stop: int) -> Bars:
-    return Bars.from_arrays(**{key: value[:stop] for key, value in data.items()}, symbol="S", timeframe="1m")
+    return Bars.from_arrays(
+        **{key: value[:stop] for key, value in data.items()}, symbol="S", timeframe="1m"
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -72,10 +78,13 @@ def _bars(data: dict[str, np.ndarray], stop: int) -> Bars:
     cut=st.integers(40, 599),
     fast=st.integers(2, 10),
 )
-def test_signals_on_truncated_history_equal_prefix(name: str, seed: int, cut: int, fast: int) -> None:
+def test_signals_on_truncated_history_equal_prefix(
+    name: str, seed: int, cut: int, fast: int
+) -> None:
     data = synthetic_ohlcv(600, seed=seed)
     strategy = get(name)(fast=fast, slow=fast + 15)
     full, part = strategy.signals(_bars(data, 600)), strategy.signals(_bars(data, cut))
     for field in ("entries", "exits", "short_entries", "short_exits"):
         np.testing.assert_array_equal(getattr(part, field), getattr(full, field)[:cut])
-    assert not full.entries[: strategy.warmup].any() and not full.exits[: strategy.warmup].any()
+    assert not full.entries[: strategy.warmup].any()
+    assert not full.exits[: strategy.warmup].any()
