@@ -90,16 +90,15 @@ class RequestContextMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            with structlog.contextvars.bound_contextvars(request_id=_request_id(scope)):
-                await self.app(scope, receive, send)
-            return
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
         with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self._handle(scope, receive, send, request_id)
+            if scope["type"] == "http":
+                await self._handle(scope, receive, send, request_id)
+            else:
+                await self.app(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         started = time.perf_counter()
