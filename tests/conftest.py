@@ -87,10 +87,11 @@ async def db_url(db_backend: str, postgres_url: str | None, tmp_path: Path) -> A
 
 
 async def _truncate_all(url: str) -> None:
+    # One DELETE per table, children first: far cheaper than TRUNCATE on small tables.
     engine = create_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(table.delete())
     await engine.dispose()
 
 
