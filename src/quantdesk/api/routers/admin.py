@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from quantdesk.api.deps import AdminUser, ContextDep
 from quantdesk.api.errors import documented
-from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.api.schemas.users import AdminUserUpdate, UserRead
 from quantdesk.services import users
 
@@ -34,7 +34,7 @@ async def list_users(
     responses=documented(401, 403, 404, 409, 422),
 )
 async def update_user(
-    ctx: ContextDep, _admin: AdminUser, user_id: int, body: AdminUserUpdate
+    ctx: ContextDep, _admin: AdminUser, user_id: ItemId, body: AdminUserUpdate
 ) -> UserRead:
     """Activate, deactivate or change the role of a user."""
     user = await users.admin_update(ctx, user_id, is_active=body.is_active, role=body.role)

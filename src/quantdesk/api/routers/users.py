@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from quantdesk.api.deps import ContextDep, CurrentUser
 from quantdesk.api.errors import documented
-from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.api.schemas.users import PasswordChange, SessionRead, UserRead, UserUpdate
 from quantdesk.services import auth, users
 
@@ -59,9 +59,9 @@ async def list_sessions(
     "/sessions/{session_id}",
     response_model=SessionRead,
     status_code=status.HTTP_200_OK,
-    responses=documented(401, 404),
+    responses=documented(401, 404, 422),
 )
-async def read_session(ctx: ContextDep, _user: CurrentUser, session_id: int) -> SessionRead:
+async def read_session(ctx: ContextDep, _user: CurrentUser, session_id: ItemId) -> SessionRead:
     """Show one of this user's sessions."""
     return SessionRead.model_validate(await auth.get_session(ctx, session_id))
 
@@ -70,8 +70,8 @@ async def read_session(ctx: ContextDep, _user: CurrentUser, session_id: int) -> 
     "/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=documented(401, 404),
+    responses=documented(401, 404, 422),
 )
-async def revoke_session(ctx: ContextDep, _user: CurrentUser, session_id: int) -> None:
+async def revoke_session(ctx: ContextDep, _user: CurrentUser, session_id: ItemId) -> None:
     """Sign out one of this user's sessions, such as a lost device."""
     await auth.revoke_session(ctx, session_id)
