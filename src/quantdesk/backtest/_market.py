@@ -15,6 +15,7 @@ import numpy as np
 
 from quantdesk.bars import Bars
 from quantdesk.errors import ValidationError
+from quantdesk.indicators._common import kernel
 from quantdesk.strategies.base import Signals
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -56,7 +57,7 @@ def align(series: Mapping[str, Bars]) -> Market:
     for symbol, bars in series.items():
         if len(bars) == 0:
             raise ValidationError(f"bars for {symbol} are empty; load some history first")
-        if np.any(np.diff(bars.timestamps) <= 0):
+        if not _increasing(np.asarray(bars.timestamps, np.int64)):
             raise ValidationError(
                 f"timestamps of {symbol} must increase strictly; "
                 "run bars.validate() to find the row"
@@ -82,6 +83,14 @@ def align(series: Mapping[str, Bars]) -> Market:
         for name in PRICE_COLUMNS
     )
     return Market(symbols, timestamps, o, h, lo, c, rows=rows)
+
+
+@kernel
+def _increasing(timestamps: np.ndarray) -> bool:
+    for i in range(1, timestamps.shape[0]):  # noqa: SIM110  (numba compiles loops, not generators)
+        if timestamps[i] <= timestamps[i - 1]:
+            return False
+    return True
 
 
 def stack_signals(market: Market, signals: Sequence[Signals]) -> tuple[Quad, tuple[Array, Array]]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from quantdesk.backtest import BacktestOptions, EquityFraction, run_signals
+from quantdesk.errors import ValidationError
 from tests.fixtures.backtest import DAY_NS, price_bars, signals_at
 from tests.fixtures.market_data import START_NS
 
@@ -74,3 +75,9 @@ def test_portfolio_benchmark_splits_cash_equally() -> None:
     expected_last = 5_000 / 10 * 14 + 5_000 / 20 * 40
     assert result.benchmark[-1] == pytest.approx(expected_last)
     assert result.benchmark[1] == pytest.approx(5_000 / 10 * 11 + 5_000)
+
+
+def test_portfolio_repeated_timestamp_names_symbol_and_fix() -> None:
+    bars = price_bars([10.0, 11.0, 12.0], symbol="A", days=[0, 1, 1])
+    with pytest.raises(ValidationError, match=r"timestamps of A must increase strictly"):
+        run_signals(bars, signals_at(3))
