@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
+from quantdesk.services.tokens import encode_token
+from tests.conftest import TEST_SECRET
 from tests.fixtures.users import SignIn, bearer, log_in
 
 pytest_plugins = ["tests.fixtures.users"]
@@ -50,6 +54,24 @@ async def test_me_refresh_token_as_bearer_unauthorized(
     response = await client.get(ME, headers=bearer(user.refresh_token))
     assert response.status_code == 401
     assert "not an access token" in response.json()["error"]["message"]
+
+
+async def test_me_expired_access_token_unauthorized(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    expired = encode_token(
+        TEST_SECRET,
+        user_id=user.id,
+        token_type="access",
+        version=0,
+        lifetime=timedelta(minutes=15),
+        now=datetime.now(UTC) - timedelta(minutes=16),
+    )
+    response = await client.get(ME, headers=bearer(expired))
+    assert response.status_code == 401
+    assert "expired" in response.json()["error"]["message"]
+    assert (await client.get(ME, headers=user.headers)).status_code == 200
 
 
 async def test_patch_me_name_and_timezone_saved(client: httpx.AsyncClient, sign_in: SignIn) -> None:
