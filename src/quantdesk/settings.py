@@ -37,11 +37,16 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     var_dir: Path = Path("var")
 
+    # URLs may carry passwords: kept out of repr so they never reach a log or a traceback.
     database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("QUANTDESK_DATABASE_URL", "DATABASE_URL")
+        default=None,
+        validation_alias=AliasChoices("QUANTDESK_DATABASE_URL", "DATABASE_URL"),
+        repr=False,
     )
     redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("QUANTDESK_REDIS_URL", "REDIS_URL")
+        default=None,
+        validation_alias=AliasChoices("QUANTDESK_REDIS_URL", "REDIS_URL"),
+        repr=False,
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)

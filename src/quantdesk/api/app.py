@@ -43,9 +43,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         summary="Self-hosted algorithmic trading: data, indicators, backtests, live trading.",
         openapi_tags=TAGS,
         lifespan=lifespan,
-        generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}"
-        if route.tags
-        else route.name,
+        generate_unique_id_function=lambda route: (
+            f"{route.tags[0]}-{route.name}" if route.tags else route.name
+        ),
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.settings = settings
