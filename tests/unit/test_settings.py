@@ -140,3 +140,12 @@ def test_settings_repr_and_dump_hide_the_secret() -> None:
     assert LONG_SECRET not in repr(settings)
     assert LONG_SECRET not in str(settings)
     assert LONG_SECRET not in settings.model_dump_json()
+
+
+def test_settings_repr_hides_passwords_in_urls() -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://trader:pa55word@db.internal/quantdesk",
+        redis_url="redis://:r3dispass@cache.internal:6379/0",
+    )
+    assert "pa55word" not in repr(settings)
+    assert "r3dispass" not in repr(settings)
