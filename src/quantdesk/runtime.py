@@ -95,4 +95,5 @@ def service_config(settings: Settings) -> ServiceConfig:
         login_attempts_per_account=settings.login_attempts_per_account,
         login_window_seconds=settings.login_window_seconds,
         allow_registration=settings.allow_registration,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
     )

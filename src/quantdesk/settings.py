@@ -75,6 +75,13 @@ class Settings(BaseSettings):
 
     demo_email: str = "demo@quantdesk.local"
 
+    max_upload_mb: int = Field(default=100, ge=1, le=10_000)
+    twelvedata_api_key: SecretStr | None = None
+    provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    provider_max_retries: int = Field(default=3, ge=0, le=10)
+    provider_breaker_failures: int = Field(default=5, ge=1)
+    provider_breaker_reset_seconds: float = Field(default=60.0, gt=0)
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env != "production":

@@ -16,6 +16,7 @@ class ServiceConfig:
     login_attempts_per_account: int = 5
     login_window_seconds: int = 60
     allow_registration: bool = True
+    max_upload_bytes: int = 100 * 1024 * 1024
 
     def __repr__(self) -> str:
         return "ServiceConfig(secret_key='**********', ...)"
