@@ -215,10 +215,15 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (or run `make bench`)")
+    load_before = os.getloadavg()[0]
     results = measure(args)
     print_table(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_before": round(load_before, 2),  # other work on the cores skews figures
+    }
     payload = {"machine": machine, "results": [asdict(r) for r in results]}
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(f"saved to {RESULTS}")
