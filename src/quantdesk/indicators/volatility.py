@@ -3,8 +3,8 @@
 ATR follows TA-Lib: the first value, at bar ``timeperiod``, is the mean true range of bars
 1..timeperiod (bar 0 has no previous close), then Wilder's smoothing
 ``atr = (atr·(n-1) + tr) / n``, written as one FMA per bar. Bollinger bands reproduce
-TA-Lib 0.8: the middle band is its SMA bit for bit and the spread the exact population
-standard deviation of the window (flat windows give zero spread).
+TA-Lib 0.8: the middle band is ``sma`` and the spread the population standard deviation
+of the window, computed accurately (flat windows give zero spread).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from quantdesk.indicators.moving_averages import (
     TA_EPSILON,
     ema_into,
     period_parameter,
-    sma_into,
+    simple_moving_average,
 )
 from quantdesk.indicators.registry import Input, Parameter, indicator
 
@@ -121,27 +121,35 @@ def _bbands(
     middle: FloatArray,
     lower: FloatArray,
 ) -> None:
-    # Middle: TA-Lib's SMA. Spread: the window's sum of squared deviations, moved by a
-    # Welford-style update per bar and re-summed exactly every RESYNC bars and whenever
-    # it is too small for the update's rounding residue (flat windows give exactly zero).
+    # Middle: the library's sma, so the two agree exactly. Spread: the window's sum of
+    # squared deviations, moved by a Welford-style update per bar and re-summed exactly
+    # every RESYNC bars and whenever it is too small for the update's rounding residue
+    # (flat windows give exactly zero).
     n = values.shape[0]
     start = first_valid(values)
     lookback = start + period - 1
-    sma_into(values, start, period, middle)
+    simple_moving_average(values, period, middle)
     nan_head(upper, lookback)
     nan_head(lower, lookback)
     for block in range(lookback, n, RESYNC):
-        squares = _squared_deviations(values, block, period, middle[block])
+        # Own window sum for the spread: TA-Lib's running SMA drifts on long series.
+        total = 0.0
+        for j in range(block - period + 1, block + 1):
+            total += values[j]
+        previous = total / period
+        squares = _squared_deviations(values, block, period, previous)
         for i in range(block, min(block + RESYNC, n)):
-            mean = middle[i]
             if i > block:
                 new, old = values[i], values[i - period]
-                squares += (new - old) * (new - mean + old - middle[i - 1])
+                total += new - old
+                mean = total / period
+                squares += (new - old) * (new - mean + old - previous)
+                previous = mean
                 if squares < NEAR_FLAT * period * mean * mean:
                     squares = _squared_deviations(values, i, period, mean)
             deviation = np.sqrt(squares / period) if squares > 0.0 else 0.0
-            upper[i] = mean + deviation * up
-            lower[i] = mean - deviation * down
+            upper[i] = middle[i] + deviation * up
+            lower[i] = middle[i] - deviation * down
 
 
 @kernel
@@ -257,7 +265,7 @@ def natr(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 14
 @indicator(
     inputs=("close",),
     parameters=(
-        period_parameter(5),
+        period_parameter(20),
         deviation_parameter("nbdevup"),
         deviation_parameter("nbdevdn"),
     ),
@@ -265,7 +273,7 @@ def natr(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 14
     overlay=True,
 )
 def bbands(
-    close: ArrayLike, timeperiod: int = 5, nbdevup: float = 2.0, nbdevdn: float = 2.0
+    close: ArrayLike, timeperiod: int = 20, nbdevup: float = 2.0, nbdevdn: float = 2.0
 ) -> Bands:
     """Bollinger bands: the SMA plus and minus a multiple of the population std deviation.
 

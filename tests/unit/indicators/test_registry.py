@@ -7,6 +7,7 @@ import inspect
 import numpy as np
 import pytest
 import talib
+from talib import abstract
 
 import quantdesk.indicators as indicators
 from quantdesk.bars import Bars
@@ -45,6 +46,16 @@ def test_parameter_defaults_match_the_function_signature(spec: indicators.Indica
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.talib], ids=lambda spec: spec.name)
 def test_indicators_marked_talib_exist_in_talib(spec: indicators.IndicatorSpec) -> None:
     assert callable(getattr(talib, spec.name.upper()))
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.talib], ids=lambda spec: spec.name)
+def test_parameter_defaults_are_talibs(spec: indicators.IndicatorSpec) -> None:
+    theirs = abstract.Function(spec.name.upper()).parameters
+    ours = {parameter.name: parameter.default for parameter in spec.parameters}
+    assert {name: theirs[name] for name in ours if name in theirs} == {
+        name: value for name, value in ours.items() if name in theirs
+    }
+    assert set(ours) <= set(theirs)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)
