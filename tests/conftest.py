@@ -26,6 +26,8 @@ from quantdesk.db.engine import create_engine
 from quantdesk.runtime import Runtime, build_runtime
 from quantdesk.settings import Settings
 
+pytest_plugins = ["tests.fixtures.users"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"

@@ -129,7 +129,7 @@ def _formatter(shared: list[Processor], *, console: bool) -> logging.Formatter:
 
 
 def _console_handler(settings: Settings, shared: list[Processor]) -> logging.Handler:
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_formatter(shared, console=settings.log_format == "console"))
     return handler
 

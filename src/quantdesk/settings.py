@@ -32,6 +32,7 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         populate_by_name=True,
+        env_ignore_empty=True,
     )
 
     env: Literal["development", "test", "production"] = "development"

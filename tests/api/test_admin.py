@@ -7,8 +7,6 @@ import pytest
 
 from tests.fixtures.users import SignIn, bearer, log_in
 
-pytest_plugins = ["tests.fixtures.users"]
-
 USERS = "/api/v1/admin/users"
 ME = "/api/v1/users/me"
 REFRESH = "/api/v1/auth/refresh"

@@ -18,8 +18,6 @@ from tests.conftest import TEST_SECRET
 from tests.fixtures.apps import serve, settings_with
 from tests.fixtures.users import DEFAULT_PASSWORD, MakeUser, SignIn, bearer, log_in
 
-pytest_plugins = ["tests.fixtures.users"]
-
 REGISTER = "/api/v1/auth/register"
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"

@@ -19,8 +19,6 @@ from tests.fixtures.apps import (
 )
 from tests.fixtures.users import SignIn
 
-pytest_plugins = ["tests.fixtures.users"]
-
 HEALTH_PATHS = ("/health", "/health/live", "/health/ready", "/health/metrics")
 
 

@@ -17,8 +17,6 @@ import pytest
 
 from tests.fixtures.users import SignedInUser, SignIn, log_in
 
-pytest_plugins = ["tests.fixtures.users"]
-
 Create = Callable[[httpx.AsyncClient, SignedInUser], Awaitable[int]]
 
 

@@ -11,8 +11,6 @@ from quantdesk.services.tokens import encode_token
 from tests.conftest import TEST_SECRET
 from tests.fixtures.users import SignIn, bearer, log_in
 
-pytest_plugins = ["tests.fixtures.users"]
-
 ME = "/api/v1/users/me"
 PASSWORD = "/api/v1/users/me/password"
 SESSIONS = "/api/v1/users/me/sessions"

@@ -18,8 +18,6 @@ from quantdesk.runtime import Runtime
 from quantdesk.services import auth, users
 from tests.fixtures.users import DEFAULT_PASSWORD, MakeUser
 
-pytest_plugins = ["tests.fixtures.users"]
-
 
 async def test_create_user_stores_lowercase_email_and_argon2_hash(runtime: Runtime) -> None:
     async with runtime.context() as ctx:

@@ -118,7 +118,7 @@ def test_log_console_format_readable_while_file_stays_json(
     settings = Settings(env="test", var_dir=tmp_path / "var", log_format="console")
     configure_logging(settings)
     structlog.get_logger("tests.logs").info("console_line", token="abc")
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err
     assert "console_line" in printed
     assert not printed.lstrip().startswith("{")
     assert "abc" not in printed
