@@ -22,6 +22,7 @@ from quantdesk.indicators._common import (
     check_period,
     first_valid,
     fma,
+    inline_kernel,
     kernel,
     nan_head,
 )
@@ -86,8 +87,9 @@ def _seed(values: FloatArray, start: int, period: int) -> float:
     return total / period
 
 
-@kernel
-def _window_sum(values: FloatArray, first: int, period: int) -> float:
+@inline_kernel
+def window_sum(values: FloatArray, first: int, period: int) -> float:
+    """Sum ``values[first : first + period]`` in order: how every running sum is re-summed."""
     total = 0.0
     for i in range(first, first + period):
         total += values[i]
@@ -106,7 +108,7 @@ def simple_moving_average(values: FloatArray, period: int, out: FloatArray) -> N
     nan_head(out, lookback)
     inverse = 1.0 / period
     for block in range(lookback, n, RESYNC):
-        total = _window_sum(values, block - period + 1, period)
+        total = window_sum(values, block - period + 1, period)
         out[block] = total * inverse
         stop = min(block + RESYNC, n)
         newest, oldest = values[block + 1 : stop], values[block + 1 - period : stop - period]

@@ -31,7 +31,7 @@ from quantdesk.indicators.moving_averages import (
     TA_EPSILON,
     ema_into,
     period_parameter,
-    simple_moving_average,
+    window_sum,
 )
 from quantdesk.indicators.registry import Input, Parameter, indicator
 
@@ -48,38 +48,57 @@ def deviation_parameter(name: str) -> Parameter:
 def atr_into(
     high: FloatArray, low: FloatArray, close: FloatArray, start: int, period: int, out: FloatArray
 ) -> None:
-    """Write the average true range of bars ``start..`` into ``out`` (NaN before).
-
-    Wilder's ``atr = keep·atr + weight·tr`` is advanced two bars per step
-    (``atr₂ = keep²·atr₀ + keep·weight·tr₁ + weight·tr₂``), which halves the dependency
-    chain; the recursion is contractive, so results stay within a few ulps of TA-Lib.
-    """
+    """Write the average true range of bars ``start..`` into ``out`` (NaN before)."""
     n = high.shape[0]
     lookback = start + period
     nan_head(out, lookback)
-    if lookback >= n:
-        return
+    if lookback < n:
+        out[lookback] = _atr_seed(high, low, close, start, period)
+        _atr_span(high, low, close, lookback + 1, n, out[lookback], period, out)
+
+
+@inline_kernel
+def _atr_seed(
+    high: FloatArray, low: FloatArray, close: FloatArray, start: int, period: int
+) -> float:
     total = 0.0
-    for i in range(start + 1, lookback + 1):
+    for i in range(start + 1, start + period + 1):
         total += _true_range(high[i], low[i], close[i - 1])
-    previous = total / period
-    out[lookback] = previous
+    return total / period
+
+
+@inline_kernel
+def _atr_span(
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    first: int,
+    stop: int,
+    previous: float,
+    period: int,
+    out: FloatArray,
+) -> float:
+    # Wilder's atr = keep·atr + weight·tr, advanced two bars per step
+    # (atr₂ = keep²·atr₀ + keep·weight·tr₁ + weight·tr₂) to halve the dependency chain; the
+    # recursion is contractive, so results stay within a few ulps of TA-Lib. Views instead
+    # of i - 1 indexing spare Numba's negative-index checks.
     keep, weight = (period - 1.0) / period, 1.0 / period
     keep2, keep_weight = keep * keep, keep * weight
-    # Views instead of i - 1 indexing spare Numba's negative-index checks in the loop.
-    highs, lows = high[lookback + 1 :], low[lookback + 1 :]
-    closes, target = close[lookback:], out[lookback + 1 :]
-    count = n - lookback - 1
+    highs, lows, closes = high[first:stop], low[first:stop], close[first - 1 : stop - 1]
+    target = out[first:stop]
+    count = stop - first
     j = 0
     while j + 1 < count:
-        first = _true_range(highs[j], lows[j], closes[j])
-        second = _true_range(highs[j + 1], lows[j + 1], closes[j + 1])
-        target[j] = fma(previous, keep, first * weight)
-        previous = fma(previous, keep2, fma(first, keep_weight, second * weight))
+        one = _true_range(highs[j], lows[j], closes[j])
+        two = _true_range(highs[j + 1], lows[j + 1], closes[j + 1])
+        target[j] = fma(previous, keep, one * weight)
+        previous = fma(previous, keep2, fma(one, keep_weight, two * weight))
         target[j + 1] = previous
         j += 2
     if j < count:
-        target[j] = fma(previous, keep, _true_range(highs[j], lows[j], closes[j]) * weight)
+        previous = fma(previous, keep, _true_range(highs[j], lows[j], closes[j]) * weight)
+        target[j] = previous
+    return previous
 
 
 @inline_kernel
@@ -94,13 +113,24 @@ def _true_range(high: float, low: float, previous_close: float) -> float:
 def _natr(
     high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
 ) -> None:
-    start = first_valid_all(high, low, close, close)
-    atr_into(high, low, close, start, period, out)
-    lookback = min(start + period, close.shape[0])
-    target, closes = out[lookback:], close[lookback:]
-    for j in range(target.shape[0]):
-        price = closes[j]
-        target[j] = 0.0 if -TA_EPSILON < price < TA_EPSILON else (target[j] / price) * 100.0
+    # ATR a block at a time, normalised while the block is still in L1 (a vector loop).
+    n = close.shape[0]
+    lookback = first_valid_all(high, low, close, close) + period
+    nan_head(out, lookback)
+    if lookback >= n:
+        return
+    previous = _atr_seed(high, low, close, lookback - period, period)
+    out[lookback] = previous
+    for block in range(lookback, n, RESYNC):
+        stop = min(block + RESYNC, n)
+        if block > lookback:
+            previous = _atr_span(high, low, close, block, stop, previous, period, out)
+        elif block + 1 < stop:
+            previous = _atr_span(high, low, close, block + 1, stop, previous, period, out)
+        target, closes = out[block:stop], close[block:stop]
+        for j in range(stop - block):
+            price = closes[j]
+            target[j] = 0.0 if -TA_EPSILON < price < TA_EPSILON else (target[j] / price) * 100.0
 
 
 @inline_kernel
@@ -121,35 +151,31 @@ def _bbands(
     middle: FloatArray,
     lower: FloatArray,
 ) -> None:
-    # Middle: the library's sma, so the two agree exactly. Spread: the window's sum of
-    # squared deviations, moved by a Welford-style update per bar and re-summed exactly
-    # every RESYNC bars and whenever it is too small for the update's rounding residue
-    # (flat windows give exactly zero).
+    # Middle: the window sum exactly as ``sma`` keeps it (same re-sums, same adds), so the
+    # two agree bit for bit. Spread: the window's sum of squared deviations, moved by a
+    # Welford-style update per bar, re-summed with the window sum every RESYNC bars and
+    # whenever it is too small for the update's rounding residue (flat windows give 0).
     n = values.shape[0]
-    start = first_valid(values)
-    lookback = start + period - 1
-    simple_moving_average(values, period, middle)
-    nan_head(upper, lookback)
-    nan_head(lower, lookback)
+    lookback = first_valid(values) + period - 1
+    inverse = 1.0 / period
+    for out in (upper, middle, lower):
+        nan_head(out, lookback)
     for block in range(lookback, n, RESYNC):
-        # Own window sum for the spread: TA-Lib's running SMA drifts on long series.
-        total = 0.0
-        for j in range(block - period + 1, block + 1):
-            total += values[j]
-        previous = total / period
-        squares = _squared_deviations(values, block, period, previous)
+        total = window_sum(values, block - period + 1, period)
+        mean = total * inverse
+        squares = _squared_deviations(values, block, period, mean)
         for i in range(block, min(block + RESYNC, n)):
             if i > block:
                 new, old = values[i], values[i - period]
                 total += new - old
-                mean = total / period
+                previous, mean = mean, total * inverse
                 squares += (new - old) * (new - mean + old - previous)
-                previous = mean
                 if squares < NEAR_FLAT * period * mean * mean:
                     squares = _squared_deviations(values, i, period, mean)
-            deviation = np.sqrt(squares / period) if squares > 0.0 else 0.0
-            upper[i] = middle[i] + deviation * up
-            lower[i] = middle[i] - deviation * down
+            deviation = np.sqrt(squares * inverse) if squares > 0.0 else 0.0
+            middle[i] = mean
+            upper[i] = mean + deviation * up
+            lower[i] = mean - deviation * down
 
 
 @kernel
