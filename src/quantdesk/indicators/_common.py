@@ -4,8 +4,11 @@ Every public indicator converts its inputs once with :func:`as_series`, checks i
 parameters with :func:`check_period` / :func:`check_positive`, and hands contiguous
 float64 arrays to a Numba kernel compiled with :func:`kernel`. Like TA-Lib, leading NaNs in
 the inputs are skipped (:func:`first_valid`), so indicators chain: ``sma(rsi(close), 5)``
-starts where ``rsi`` has its first value. A NaN *inside* the data propagates the way
-TA-Lib's arithmetic propagates it: running sums and recursive averages stay NaN from there on.
+starts where ``rsi`` has its first value. A NaN *inside* the data is not skipped: recursive
+indicators (the EMA family, ATR, RSI, KAMA) stay NaN from there on, as TA-Lib's do;
+windowed ones kept as running sums (``sma``, ``wma``, ``bbands``, ``vwap``) stay NaN until
+their next exact re-sum (every 1,024 bars) after the NaN has left the window. Clean the
+data first (``Bars.validate`` names the rows).
 """
 
 from __future__ import annotations

@@ -96,3 +96,12 @@ def test_moving_average_of_two_dimensional_input_raises() -> None:
 def test_moving_average_of_text_raises() -> None:
     with pytest.raises(ValidationError, match="array of numbers"):
         moving_averages.sma(["a", "b"], 2)
+
+
+def test_nan_inside_stays_nan_for_ema_and_until_the_next_re_sum_for_sma() -> None:
+    close = np.arange(3_000.0) + 100.0
+    close[100] = np.nan
+    averages = moving_averages.ema(close, 5), moving_averages.sma(close, 5)
+    assert np.isnan(averages[0][100:]).all()
+    valid = np.flatnonzero(~np.isnan(averages[1]))
+    assert valid[valid > 99][0] == 4 + moving_averages.RESYNC
