@@ -40,7 +40,9 @@ class Parameter:
         try:
             number = int(value) if self.type == "int" else float(value)
         except (TypeError, ValueError):
-            raise ValidationError(f"{self.name} must be a{'n int' if self.type == 'int' else ' float'}, got {value!r}") from None
+            raise ValidationError(
+                f"{self.name} must be a{'n int' if self.type == 'int' else ' float'}, got {value!r}"
+            ) from None
         if self.type == "int" and number != value and not isinstance(value, str):
             raise ValidationError(f"{self.name} must be a whole number, got {value!r}")
         if self.minimum is not None and number < self.minimum:
@@ -117,6 +119,7 @@ def get(name: str) -> IndicatorSpec:
 
 
 def available() -> list[IndicatorSpec]:
+    """Every registered indicator, sorted by name (import ``quantdesk.indicators`` first)."""
     return sorted(REGISTRY.values(), key=lambda spec: spec.name)
 
 
