@@ -1,7 +1,7 @@
 """Shared pieces of the indicator families: input checks, kernel decorator, output tuples.
 
 Every public indicator converts its inputs once with :func:`as_series`, checks its
-parameters with :func:`check_period` / :func:`check_positive`, and hands contiguous
+parameters with :func:`check_period` / :func:`check_finite`, and hands contiguous
 float64 arrays to a Numba kernel compiled with :func:`kernel`. Like TA-Lib, leading NaNs in
 the inputs are skipped (:func:`first_valid`), so indicators chain: ``sma(rsi(close), 5)``
 starts where ``rsi`` has its first value. A NaN *inside* the data is not skipped: recursive
@@ -73,14 +73,6 @@ def check_period(value: int, name: str = "timeperiod", minimum: int = 2) -> int:
     if value < minimum:
         raise ValidationError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
-
-
-def check_positive(value: float, name: str) -> float:
-    """Return ``value`` as a float, refusing zero, negatives and NaN."""
-    number = float(value)
-    if not number > 0.0:
-        raise ValidationError(f"{name} must be greater than 0, got {value!r}")
-    return number
 
 
 def check_finite(value: float, name: str) -> float:

@@ -102,7 +102,7 @@ def indicator(
             parameters=parameters,
             outputs=outputs,
             overlay=overlay,
-            description=doc[0] if doc else "",
+            description=doc[0].replace("``", "") if doc else "",
             talib=talib,
         )
         return function
