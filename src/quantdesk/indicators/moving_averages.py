@@ -287,8 +287,8 @@ def wma(close: ArrayLike, timeperiod: int = 30) -> FloatArray:
     Warm-up: ``timeperiod - 1`` NaNs.
 
     Example:
-        >>> wma([1.0, 2.0, 3.0], timeperiod=2).tolist()[1:]
-        [1.6666666666666667, 2.6666666666666665]
+        >>> wma([3.0, 6.0, 9.0], timeperiod=3).tolist()[2]
+        7.0
     """
     return _run(_wma, close, timeperiod)
 

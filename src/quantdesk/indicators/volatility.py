@@ -307,8 +307,9 @@ def bbands(
     Warm-up: ``timeperiod - 1`` NaNs in every band.
 
     Example:
-        >>> bbands([1.0, 2.0, 3.0], timeperiod=3, nbdevup=1.0, nbdevdn=1.0).upper[2]
-        2.816496580927726
+        >>> bands = bbands([1.0, 2.0, 3.0], timeperiod=3, nbdevup=1.0, nbdevdn=1.0)
+        >>> round(float(bands.upper[2]), 6), float(bands.middle[2])
+        (2.816497, 2.0)
     """
     values = as_series(close, "close")
     bands = _empty_bands(values.shape[0])
