@@ -1,1 +1,1 @@
-"""Market-data adapters: providers of historical bars and live feeds, one module per source."""
+"""Market-data adapters: files, synthetic data and vendors, each behind the provider port."""
