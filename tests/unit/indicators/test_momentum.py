@@ -8,11 +8,11 @@ import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from tests.fixtures.talib_checks import DATASET_IDS, assert_matches_talib, dataset
 
 from quantdesk.errors import ValidationError
 from quantdesk.indicators import momentum
 from quantdesk.indicators.registry import compute, get
+from tests.fixtures.talib_checks import DATASET_IDS, assert_matches_talib, dataset
 
 SINGLE = {
     "rsi": (talib.RSI, ({}, {"timeperiod": 2}, {"timeperiod": 30})),

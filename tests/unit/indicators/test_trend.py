@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import talib
-from tests.fixtures.talib_checks import DATASET_IDS, assert_matches_talib, dataset
 
 from quantdesk.errors import ValidationError
 from quantdesk.indicators import trend
 from quantdesk.indicators.registry import get
+from tests.fixtures.talib_checks import DATASET_IDS, assert_matches_talib, dataset
 
 DIRECTIONAL = {"adx": talib.ADX, "plus_di": talib.PLUS_DI, "minus_di": talib.MINUS_DI}
 SAR_PARAMETERS = ((0.02, 0.2), (0.05, 0.1), (0.3, 0.2), (0.0, 0.0))
