@@ -6,6 +6,7 @@ from quantdesk.strategies.builtin.donchian_breakout import DonchianBreakout
 from quantdesk.strategies.builtin.ema_cross import EmaCross
 from quantdesk.strategies.builtin.macd_cross import MacdCross
 from quantdesk.strategies.builtin.rsi_reversion import RsiReversion
+from quantdesk.strategies.builtin.rules import Rules
 from quantdesk.strategies.builtin.sma_cross import SmaCross
 from quantdesk.strategies.builtin.supertrend import SupertrendStrategy
 
@@ -16,6 +17,7 @@ __all__ = [
     "EmaCross",
     "MacdCross",
     "RsiReversion",
+    "Rules",
     "SmaCross",
     "SupertrendStrategy",
 ]
