@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import importlib
 import time
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from quantdesk.errors import ConfigurationError, ValidationError
-from quantdesk.ports.executor import Report
+from quantdesk.errors import ConfigurationError, UnavailableError, ValidationError
+from quantdesk.ports.executor import Report, TaskCancelledError
 
 __all__ = [
     "FinishedHook",
     "Handler",
+    "HandlerError",
     "JobKind",
     "ProgressReporter",
     "execute",
@@ -58,6 +60,7 @@ FinishedHook = Callable[[Any, Any], Awaitable[None]]
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 HookT = TypeVar("HookT", bound=FinishedHook)
 
+TRANSIENT_ERRORS = (UnavailableError, ConnectionError, TimeoutError)
 MIN_REPORT_INTERVAL_SECONDS = 0.5
 MIN_REPORT_STEP = 0.01
 
@@ -155,14 +158,44 @@ def load_modules(modules: Iterable[str]) -> None:
 
 def execute(kind: str, payload: Payload, modules: tuple[str, ...], report: Report) -> Result:
     """Run one job or chunk in a worker: load the handlers, call one, check its result."""
-    load_modules(modules)
-    job_kind = get_kind(kind)
-    result = job_kind.run(payload, ProgressReporter(report))
+    try:
+        load_modules(modules)
+        result = get_kind(kind).run(payload, ProgressReporter(report))
+    except TaskCancelledError:
+        raise
+    except Exception as error:
+        raise HandlerError.from_exception(error) from None
     if not isinstance(result, dict):
-        raise TypeError(
-            f"the {kind!r} handler returned {type(result).__name__}; return a JSON-ready dict"
+        raise HandlerError(
+            "TypeError",
+            f"the {kind!r} handler returned {type(result).__name__}; return a JSON-ready dict",
         )
     return result
+
+
+class HandlerError(Exception):
+    """A handler raised: its exception's class name, message and traceback, as plain text.
+
+    Handlers may raise anything, including exceptions that cannot cross a process boundary;
+    this carries what the runner records (class and message) and logs (the traceback).
+    """
+
+    def __init__(self, type_name: str, message: str, trace: str = "", transient: bool = False):
+        super().__init__(type_name, message, trace, transient)
+        self.type_name = type_name
+        self.message = message
+        self.trace = trace
+        self.transient = transient
+
+    @classmethod
+    def from_exception(cls, error: BaseException) -> HandlerError:
+        """Describe ``error``; unreachable services and time-outs are worth a retry."""
+        trace = "".join(traceback.format_exception(error))
+        transient = isinstance(error, TRANSIENT_ERRORS)
+        return cls(type(error).__name__, str(error), trace, transient)
+
+    def __str__(self) -> str:
+        return f"{self.type_name}: {self.message}" if self.message else self.type_name
 
 
 class ProgressReporter:
