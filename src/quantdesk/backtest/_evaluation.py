@@ -18,7 +18,7 @@ import numpy as np
 from quantdesk.backtest._layout import STATE_SIZE, TRADE_DTYPE
 from quantdesk.backtest._loop import simulate
 from quantdesk.backtest._market import align, stack_signals
-from quantdesk.backtest._summary import summarise
+from quantdesk.backtest._summary import SUMMARY_COLUMNS, summarise
 from quantdesk.backtest.engine import _atr_grid, _series, _signals_of
 from quantdesk.backtest.metrics import infer_periods_per_year
 from quantdesk.backtest.options import BacktestOptions
@@ -168,3 +168,36 @@ class Evaluator:
         if len(self._trades) < needed:
             self._trades = np.empty(max(needed, 2 * len(self._trades)), TRADE_DTYPE)
         return self._trades
+
+
+def backtest_options(run_options: Mapping[str, Any]) -> BacktestOptions:
+    """Build options from ``run``'s keywords, naming any keyword that is not one."""
+    try:
+        return BacktestOptions(**run_options)
+    except TypeError:
+        known = ", ".join(BacktestOptions.__dataclass_fields__)
+        unknown = sorted(set(run_options) - set(BacktestOptions.__dataclass_fields__))
+        raise ValidationError(
+            f"unknown backtest option(s) {', '.join(unknown)}; the options are {known}"
+        ) from None
+
+
+def check_metric(metric: str) -> None:
+    """Refuse a metric that a summary row does not hold."""
+    if metric not in SUMMARY_COLUMNS:
+        raise ValidationError(f"metric must be one of {', '.join(SUMMARY_COLUMNS)}, got {metric!r}")
+
+
+def check_parameter(cls: type[Strategy[Any]], name: str, where: str) -> None:
+    """Refuse a name that is not one of the strategy's parameters, listing the real ones."""
+    known = tuple(cls.Parameters.model_fields)
+    if name not in known:
+        raise ValidationError(
+            f"{where} parameter {name!r} is not a parameter of {cls.name}; "
+            f"its parameters are {', '.join(known) or 'none'}"
+        )
+
+
+def plain(value: Any) -> Any:
+    """Return NumPy scalars as Python numbers, which parameter models and JSON accept."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -26,8 +26,12 @@ from quantdesk.backtest._evaluation import (
     Evaluator,
     IndicatorCache,
     StrategyRef,
+    backtest_options,
     base_parameters,
+    check_metric,
+    check_parameter,
     from_columns,
+    plain,
     strategy_class,
     to_columns,
 )
@@ -67,7 +71,7 @@ class SweepResult:
     def best(self) -> Params:
         """Return the parameters of the best row whose metric is a number."""
         row = self._best_row()
-        return {name: _plain(self.table[name].iloc[row]) for name in self.parameters}
+        return {name: plain(self.table[name].iloc[row]) for name in self.parameters}
 
     @property
     def best_value(self) -> float:
@@ -81,7 +85,7 @@ class SweepResult:
         Cells of refused combinations are NaN.
         """
         value = metric or self.metric
-        _check_metric(value)
+        check_metric(value)
         for axis in (x, y):
             if axis not in self.parameters:
                 raise ValidationError(
@@ -143,9 +147,9 @@ def sweep(
         (4, 2)
     """
     started = time.perf_counter()
-    _check_metric(metric)
+    check_metric(metric)
     cls = strategy_class(strategy)
-    options = _options(run_options)
+    options = backtest_options(run_options)
     names, combinations = expand(cls, grid)
     base = base_parameters(strategy)
     valid, skipped, excluded = _admit(cls, base, combinations, constraint)
@@ -191,19 +195,14 @@ def expand(
         raise ValidationError(
             "grid must map parameter names to lists of values, e.g. {'fast': [5, 10]}"
         )
-    known = tuple(cls.Parameters.model_fields)
     for name, values in grid.items():
-        if name not in known:
-            raise ValidationError(
-                f"grid parameter {name!r} is not a parameter of {cls.name}; "
-                f"its parameters are {', '.join(known) or 'none'}"
-            )
+        check_parameter(cls, name, "grid")
         if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
             raise ValidationError(f"grid values of {name!r} must be a list, range or array")
         if len(values) == 0:
             raise ValidationError(f"grid values of {name!r} are empty; give at least one value")
     names = tuple(grid)
-    lists = [[_plain(value) for value in grid[name]] for name in names]
+    lists = [[plain(value) for value in grid[name]] for name in names]
     return names, [dict(zip(names, values, strict=True)) for values in itertools.product(*lists)]
 
 
@@ -274,30 +273,9 @@ def _table(names: tuple[str, ...], rows: list[Params], metric: str, maximize: bo
     return ordered.reset_index(drop=True)
 
 
-def _options(run_options: Mapping[str, Any]) -> BacktestOptions:
-    try:
-        return BacktestOptions(**run_options)
-    except TypeError:
-        known = ", ".join(BacktestOptions.__dataclass_fields__)
-        unknown = sorted(set(run_options) - set(BacktestOptions.__dataclass_fields__))
-        raise ValidationError(
-            f"unknown backtest option(s) {', '.join(unknown)}; the options are {known}"
-        ) from None
-
-
-def _check_metric(metric: str) -> None:
-    if metric not in METRICS:
-        raise ValidationError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-
-
 def _positive(value: int | None, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(f"{name} must be a whole number of at least 1, got {value!r}")
     return value
-
-
-def _plain(value: Any) -> Any:
-    # NumPy scalars from np.arange grids become Python numbers the parameter models accept
-    return value.item() if isinstance(value, np.generic) else value

@@ -11,58 +11,27 @@ from typing import Any
 import numpy as np
 import pytest
 
-from quantdesk.backtest import BacktestOptions, run
+from quantdesk.backtest import BacktestOptions
 from quantdesk.backtest._evaluation import IndicatorCache, to_columns
 from quantdesk.backtest.sweep import METRICS, sweep, sweep_chunk
-from quantdesk.bars import Bars
 from quantdesk.errors import ValidationError
-from quantdesk.strategies import NoParameters, Signals, Strategy, get
+from quantdesk.strategies import get
 from tests.fixtures.backtest import synthetic_bars
+from tests.fixtures.sweeps import Breakout, single_metrics
 
 BARS = synthetic_bars(3_000, seed=7)
 GRID = {"fast": [5, 10, 20], "slow": [10, 30, 60]}
 
 
-def _single(strategy: Any, bars: Any, params: dict[str, Any], **options: Any) -> dict[str, float]:
-    if isinstance(strategy, type):
-        metrics = run(strategy(params), bars, **options).metrics
-    else:
-        metrics = run(strategy, bars, params, **options).metrics
-    values = {**metrics.performance.to_dict(), **metrics.trades.to_dict()}
-    return {name: float(values[name]) for name in METRICS}
-
-
 def _assert_rows_match(result: Any, strategy: Any, bars: Any, **options: Any) -> None:
     for row in result.table.to_dict("records"):
         params = {name: row[name] for name in result.parameters}
-        expected = _single(strategy, bars, params, **options)
+        expected = single_metrics(strategy, bars, params, **options)
         for name in METRICS:
             assert row[name] == pytest.approx(expected[name], rel=1e-9, abs=1e-9, nan_ok=True), (
                 params,
                 name,
             )
-
-
-class Breakout(Strategy[Any]):
-    """Enter above the highest close of a window with a stop below its lowest; exit after hold."""
-
-    name = "test_breakout"
-
-    class Parameters(NoParameters):
-        window: int = 20
-        hold: int = 5
-
-    def signals(self, bars: Bars) -> Signals:
-        window, close = self.params.window, bars.close
-        highest = np.full(len(close), np.inf)
-        lowest = np.full(len(close), np.nan)
-        for i in range(window, len(close)):
-            highest[i] = close[i - window : i].max()
-            lowest[i] = close[i - window : i].min()
-        entries = close > highest
-        exits = np.roll(entries, self.params.hold)
-        exits[: self.params.hold] = False
-        return Signals(entries=entries, exits=exits, stop_loss=lowest)
 
 
 def test_sweep_rows_equal_single_backtests_within_1e9() -> None:
@@ -172,7 +141,7 @@ def test_sweep_instance_parameters_are_defaults_the_grid_overrides() -> None:
     strategy = get("sma_cross")(fast=5, slow=60)
     result = sweep(strategy, BARS, {"fast": [10, 20]})
     assert result.parameters == ("fast",)
-    expected = _single("sma_cross", BARS, {"fast": 10, "slow": 60})
+    expected = single_metrics("sma_cross", BARS, {"fast": 10, "slow": 60})
     row = result.table.set_index("fast").loc[10]
     assert row["total_return"] == pytest.approx(expected["total_return"], rel=1e-12)
 
