@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from quantdesk import __version__
 from quantdesk.api.errors import install_error_handlers
 from quantdesk.api.middleware import install_middleware
-from quantdesk.api.routers import admin, auth, health, users
+from quantdesk.api.routers import admin, auth, health, instruments, users
+from quantdesk.api.routers import market_data as market_data_routes
 from quantdesk.logs import configure_logging
 from quantdesk.runtime import Runtime, build_runtime
 from quantdesk.settings import Settings, load_settings
@@ -20,6 +21,8 @@ TAGS = [
     {"name": "users", "description": "The signed-in user's profile."},
     {"name": "admin", "description": "User administration (admin role only)."},
     {"name": "health", "description": "Liveness, readiness, details and Prometheus metrics."},
+    {"name": "instruments", "description": "Symbols per exchange: shared reference data."},
+    {"name": "market-data", "description": "Import, generate and read bars (JSON, CSV, Arrow)."},
 ]
 
 
@@ -53,5 +56,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_middleware(app, settings)
     app.include_router(health.router)
     for router in (auth.router, users.router, admin.router):
+        app.include_router(router, prefix="/api/v1")
+    for router in (instruments.router, market_data_routes.router):
         app.include_router(router, prefix="/api/v1")
     return app

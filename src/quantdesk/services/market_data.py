@@ -17,7 +17,7 @@ from quantdesk.bars import Bars, timeframe_ns
 from quantdesk.db.repositories.bars import BarRepository, Progress, Window, to_datetime
 from quantdesk.db.repositories.instruments import InstrumentRepository
 from quantdesk.errors import NotFoundError, ValidationError
-from quantdesk.marketdata.files import FileOptions, read_bars
+from quantdesk.marketdata.files import FileOptions, detect_format, read_bars
 from quantdesk.marketdata.synthetic import SyntheticSpec, synthetic_bars
 from quantdesk.services import instruments
 from quantdesk.services.context import ServiceContext
@@ -27,6 +27,7 @@ __all__ = [
     "FileOptions",
     "ImportSummary",
     "SyntheticSpec",
+    "detect_format",
     "import_file",
     "load_bars",
     "store_bars",
