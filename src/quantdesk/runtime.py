@@ -6,17 +6,28 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from quantdesk.db.engine import create_engine, create_session_factory
+from quantdesk.marketdata import twelvedata, yahoo
+from quantdesk.marketdata._http import VendorClient
 from quantdesk.messaging.memory import MemoryBus, MemoryCache
 from quantdesk.messaging.redis import RedisBus, RedisCache, connect_redis
 from quantdesk.ports.bus import Bus
 from quantdesk.ports.cache import Cache
+from quantdesk.ports.market_data import MarketDataProvider
+from quantdesk.resilience import CircuitBreaker, RetryPolicy
 from quantdesk.services.config import ServiceConfig
 from quantdesk.services.context import ServiceContext
 from quantdesk.settings import Settings
+
+
+class ClosableProvider(MarketDataProvider, Protocol):
+    """A provider holding connections that the runtime releases at shutdown."""
+
+    async def close(self) -> None: ...
 
 
 @dataclass
@@ -29,6 +40,7 @@ class Runtime:
     cache: Cache
     bus: Bus
     config: ServiceConfig
+    providers: dict[str, ClosableProvider] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
 
     @asynccontextmanager
@@ -53,6 +65,8 @@ class Runtime:
             await ctx.commit()
 
     async def close(self) -> None:
+        for provider in self.providers.values():
+            await provider.close()
         await self.cache.close()
         await self.bus.close()
         await self.engine.dispose()
@@ -83,6 +97,34 @@ def build_runtime(settings: Settings) -> Runtime:
         cache=cache,
         bus=bus,
         config=service_config(settings),
+        providers=build_providers(settings),
+    )
+
+
+def build_providers(settings: Settings) -> dict[str, ClosableProvider]:
+    """The data providers users can fetch from, each with its own retries and breaker."""
+    return {
+        yahoo.NAME: yahoo.YahooProvider(_vendor_client(settings, yahoo.NAME, yahoo.BASE_URL)),
+        twelvedata.NAME: twelvedata.TwelveDataProvider(
+            _vendor_client(settings, twelvedata.NAME, twelvedata.BASE_URL),
+            settings.twelvedata_api_key,
+        ),
+    }
+
+
+def _vendor_client(settings: Settings, name: str, base_url: str) -> VendorClient:
+    breaker = CircuitBreaker(
+        name,
+        failure_threshold=settings.provider_breaker_failures,
+        reset_seconds=settings.provider_breaker_reset_seconds,
+    )
+    policy = RetryPolicy(max_retries=settings.provider_max_retries)
+    return VendorClient(
+        name,
+        base_url=base_url,
+        timeout_seconds=settings.provider_timeout_seconds,
+        policy=policy,
+        breaker=breaker,
     )
 
 

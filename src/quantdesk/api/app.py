@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from quantdesk import __version__
 from quantdesk.api.errors import install_error_handlers
 from quantdesk.api.middleware import install_middleware
-from quantdesk.api.routers import admin, auth, health, instruments, users
+from quantdesk.api.routers import (
+    admin,
+    auth,
+    health,
+    indicators,
+    instruments,
+    market_data_fetch,
+    market_data_quality,
+    quotes,
+    users,
+)
 from quantdesk.api.routers import market_data as market_data_routes
 from quantdesk.logs import configure_logging
 from quantdesk.runtime import Runtime, build_runtime
@@ -23,6 +33,7 @@ TAGS = [
     {"name": "health", "description": "Liveness, readiness, details and Prometheus metrics."},
     {"name": "instruments", "description": "Symbols per exchange: shared reference data."},
     {"name": "market-data", "description": "Import, generate and read bars (JSON, CSV, Arrow)."},
+    {"name": "indicators", "description": "The indicator registry and computed values."},
 ]
 
 
@@ -59,4 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router, prefix="/api/v1")
     for router in (instruments.router, market_data_routes.router):
         app.include_router(router, prefix="/api/v1")
+    market_data = (market_data_fetch, market_data_quality, quotes, indicators)
+    for module in market_data:
+        app.include_router(module.router, prefix="/api/v1")
     return app

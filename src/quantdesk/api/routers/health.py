@@ -23,7 +23,8 @@ from quantdesk.api.schemas.health import (
     LivenessRead,
     ReadinessRead,
 )
-from quantdesk.services import health
+from quantdesk.api.schemas.providers import ProviderStateRead
+from quantdesk.services import health, providers
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -50,7 +51,7 @@ async def ready(runtime: RuntimeDep) -> ReadinessRead:
 
 @router.get("/detailed", response_model=HealthDetailRead, responses=documented(401, 403))
 async def detailed(runtime: RuntimeDep, _admin: AdminUser) -> HealthDetailRead:
-    """Show component checks, versions, uptime, pool figures and the cache backend."""
+    """Show component checks, versions, uptime, pools, cache and provider breakers."""
     components = await health.check_components(runtime.engine, runtime.cache)
     return HealthDetailRead(
         status=_overall(components),
@@ -62,6 +63,10 @@ async def detailed(runtime: RuntimeDep, _admin: AdminUser) -> HealthDetailRead:
             **health.database_server(runtime.engine), pool=health.database_pool(runtime.engine)
         ),
         cache_backend=health.cache_backend(runtime.cache),
+        providers=[
+            ProviderStateRead.model_validate(state)
+            for state in providers.breaker_states(runtime.providers)
+        ],
     )
 
 

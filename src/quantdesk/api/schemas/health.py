@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quantdesk.api.schemas.providers import ProviderStateRead
+
 
 class HealthRead(BaseModel):
     """A one-glance summary: "degraded" while the database or cache is unreachable."""
@@ -104,3 +106,6 @@ class HealthDetailRead(BaseModel):
     versions: dict[str, str]
     database: DatabaseRead
     cache_backend: str = Field(description='"memory" or "redis"; never the connection URL.')
+    providers: list[ProviderStateRead] = Field(
+        default_factory=list, description="Each data provider's circuit breaker."
+    )
