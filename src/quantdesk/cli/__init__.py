@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from quantdesk import __version__
-from quantdesk.cli import db, demo, users
+from quantdesk.cli import data, db, demo, users
 from quantdesk.cli import serve as serving
 from quantdesk.cli.common import console
 
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.command("serve")(serving.serve)
 app.command("demo")(demo.demo)
+app.add_typer(data.app, name="data")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 

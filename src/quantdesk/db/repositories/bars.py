@@ -26,7 +26,7 @@ from quantdesk.bars import COLUMNS, Bars
 from quantdesk.db.models import Bar
 from quantdesk.db.repositories.base import Repository
 
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]
 
 WRITE_CHUNK_ROWS = 50_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -116,7 +116,7 @@ class BarRepository(Repository[Bar]):
 
         Bars equal to what is stored are left alone (their ``updated_at`` included), so
         importing the same data twice changes nothing. ``bars`` must be validated: unique,
-        increasing timestamps. ``progress`` is called with the rows written so far.
+        increasing timestamps. ``progress`` is called with the rows written so far and the total.
         """
         if not len(bars):
             return UpsertCounts(0, 0)
@@ -198,7 +198,7 @@ async def _sqlite_upsert(
         result = await connection.exec_driver_sql(_SQLITE_UPSERT, rows)
         changed += max(result.rowcount, 0)
         if progress is not None:
-            progress(start + len(chunk))
+            progress(start + len(chunk), len(bars))
     return changed
 
 
@@ -271,7 +271,7 @@ async def _postgres_upsert(
         payload = io.BytesIO(_pg_copy_payload(chunk))
         await driver.copy_to_table("bars_staging", source=payload, format="binary")
         if progress is not None:
-            progress(start + len(chunk))
+            progress(start + len(chunk), len(bars))
     status: str = await driver.execute(_PG_UPSERT, instrument_id, bars.timeframe)
     await driver.execute("DROP TABLE bars_staging")
     return int(status.rsplit(" ", 1)[-1])
