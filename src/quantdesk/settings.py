@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     provider_breaker_failures: int = Field(default=5, ge=1)
     provider_breaker_reset_seconds: float = Field(default=60.0, gt=0)
 
+    dask_scheduler: str | None = None
+    job_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    job_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    job_stale_after_seconds: float = Field(default=60.0, gt=0)
+    run_jobs_in_api: bool = True
+    job_handler_modules: list[str] = Field(default_factory=lambda: ["quantdesk.jobs.handlers"])
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env != "production":

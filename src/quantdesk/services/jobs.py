@@ -24,6 +24,7 @@ from quantdesk.services.users import require_actor
 
 __all__ = [
     "CANCELLED_CHANNEL",
+    "QUEUED_CHANNEL",
     "Job",
     "cancel",
     "channel",
@@ -31,10 +32,13 @@ __all__ = [
     "get",
     "list_jobs",
     "publish",
+    "publish_progress",
     "run_finished_hooks",
     "submit",
 ]
 
+# Runner-facing channels: wake idle runners on a new job, stop a cancelled one at once.
+QUEUED_CHANNEL = "jobs:queued"
 CANCELLED_CHANNEL = "jobs:cancelled"
 MAX_ATTEMPTS = 10
 PRIORITY_LIMIT = 1000
@@ -73,6 +77,7 @@ async def submit(
     )
     await JobRepository(ctx.session).add(job)
     publish(ctx, job)
+    ctx.publish_after_commit(QUEUED_CHANNEL, str(job.id).encode())
     logger.info("job_submitted", job_id=job.id, kind=kind, priority=priority)
     return job
 
@@ -150,6 +155,16 @@ def event(job: Job, *, message: str | None = None) -> bytes:
 def publish(ctx: ServiceContext, job: Job, *, message: str | None = None) -> None:
     """Send the job's state on its channel once the transaction commits."""
     ctx.publish_after_commit(channel(job.id), event(job, message=message))
+
+
+def publish_progress(
+    ctx: ServiceContext, job_id: int, progress: float, message: str | None = None
+) -> None:
+    """Send a running job's progress on its channel once the transaction commits."""
+    body: dict[str, Any] = {"id": job_id, "status": "running", "progress": progress}
+    if message:
+        body["message"] = message
+    ctx.publish_after_commit(channel(job_id), orjson.dumps(body))
 
 
 def _check_payload(payload: dict[str, Any]) -> None:

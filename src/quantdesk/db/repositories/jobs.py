@@ -7,7 +7,6 @@ another: the loser's statement matches no row and it backs off.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -116,41 +115,54 @@ class JobRepository(Repository[Job]):
         return await self._update_held(job_id, worker_id, values)
 
     async def release(
-        self, job_id: int, worker_id: str, *, now: datetime, run_at: datetime, error: str | None
+        self,
+        job_id: int,
+        worker_id: str,
+        *,
+        now: datetime,
+        run_at: datetime,
+        error: str | None,
+        refund_attempt: bool = False,
     ) -> bool:
-        """Put a held job back in the queue, due at ``run_at``, for another attempt."""
-        return await self._update_held(job_id, worker_id, _requeued(now, run_at, error))
+        """Put a held job back in the queue, due at ``run_at``, for another attempt.
 
-    async def settle_stale(
-        self, job: Job, *, stale_before: datetime, now: datetime, error: str
-    ) -> bool:
+        ``refund_attempt`` gives back the attempt the claim counted, for work interrupted by
+        an orderly shutdown rather than by anything wrong with the job.
+        """
+        values = _requeued(now, run_at, error)
+        if refund_attempt:
+            values["attempts"] = Job.attempts - 1
+        return await self._update_held(job_id, worker_id, values)
+
+    async def running(self) -> list[Job]:
+        """Every running job, oldest first."""
+        rows = await self.session.scalars(
+            select(Job).where(Job.status == "running").order_by(Job.id)
+        )
+        return list(rows)
+
+    async def settle_abandoned(self, job: Job, *, now: datetime, error: str) -> bool:
         """Requeue a dead worker's job, or fail it when its attempts are used up.
 
-        Matches only while the job still looks abandoned, so a live worker that heartbeats
-        in the meantime keeps it.
+        Matches only while the job is as it was read (same worker, no newer heartbeat), so
+        a live worker that heartbeats in the meantime keeps it.
         """
         if job.attempts < job.max_attempts:
             values = _requeued(now, now, error)
         else:
             values = {"status": "failed", "error": error, "finished_at": now, "updated_at": now}
+        unchanged = (
+            Job.heartbeat_at.is_(None)
+            if job.heartbeat_at is None
+            else Job.heartbeat_at <= job.heartbeat_at
+        )
         statement = update(Job).where(
             Job.id == job.id,
             Job.status == "running",
-            or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before),
+            Job.worker_id == job.worker_id,
+            unchanged,
         )
         return await self._execute(statement.values(**values))
-
-    async def stale_running(
-        self, *, stale_before: datetime, worker_ids: Sequence[str]
-    ) -> list[Job]:
-        """Running jobs whose worker stopped heartbeating, or is one of ``worker_ids``."""
-        abandoned = or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before)
-        if worker_ids:
-            abandoned = or_(abandoned, Job.worker_id.in_(worker_ids))
-        rows = await self.session.scalars(
-            select(Job).where(Job.status == "running", abandoned).order_by(Job.id)
-        )
-        return list(rows)
 
     async def cancel(self, job: Job, *, now: datetime) -> bool:
         """Cancel a queued or running job; False when it had already finished."""

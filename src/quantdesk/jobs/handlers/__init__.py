@@ -1,0 +1,5 @@
+"""The built-in job kinds, loaded by every worker through ``QUANTDESK_JOB_HANDLER_MODULES``.
+
+Each module here registers its kinds with ``quantdesk.jobs.registry.handler`` when imported;
+import every such module below so that loading this package loads them all.
+"""
