@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+import quantdesk.cli.data_fetch  # registers "data fetch" on the data group
+import quantdesk.cli.data_quality  # noqa: F401  (registers "data check" on the data group)
 from quantdesk import __version__
 from quantdesk.cli import data, db, demo, users
 from quantdesk.cli import serve as serving

@@ -48,6 +48,8 @@ async def fetch(
 ) -> ImportSummary:
     """Fetch ``symbol``'s bars from ``provider`` and store them, for the signed-in user.
 
+    The command line, run by the operator, calls ``fetch_and_store`` directly.
+
     Raises:
         NotFoundError: The provider does not know the symbol, or returned no bars.
         RateLimitedError: The provider's rate limit holds; ``retry_after`` says how long.
@@ -55,6 +57,30 @@ async def fetch(
         ValidationError: Unknown provider, unsupported timeframe, or start after end.
     """
     require_actor(ctx)
+    return await fetch_and_store(
+        ctx,
+        providers,
+        provider=provider,
+        symbol=symbol,
+        timeframe=timeframe,
+        start=start,
+        end=end,
+        exchange=exchange,
+    )
+
+
+async def fetch_and_store(
+    ctx: ServiceContext,
+    providers: Providers,
+    *,
+    provider: str,
+    symbol: str,
+    timeframe: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    exchange: str = "",
+) -> ImportSummary:
+    """Fetch and store without checking who asks; the errors are ``fetch``'s."""
     if start is not None and end is not None and start > end:
         raise ValidationError("start is after end; swap them", details={"field": "start"})
     source = get_provider(providers, provider)
