@@ -48,9 +48,9 @@ def discover(folder: Path, *, on_error: Callable[[PluginError], None] | None = N
     warning) and the file is skipped. Files already imported from the same folder are
     not imported again, so calling this twice registers nothing twice.
 
-    Example:
-        >>> discover(Path("var/strategies"))  # doctest: +SKIP
-        ['my_breakout']
+    Example::
+
+        names = discover(Path("var/strategies"))  # ["my_breakout"], say
     """
     if not folder.is_dir():
         raise ConfigurationError(
