@@ -121,7 +121,14 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, ValueError) as error:
         first_line = str(error).splitlines()[0][:200]
-        raise ValidationError(f"the CSV cannot be read: {first_line}") from None
+        line = re.search(r"line (\d+)", first_line)
+        details = (
+            [{"row": int(line.group(1)), "column": None, "problem": first_line}] if line else None
+        )
+        raise ValidationError(
+            f"the CSV cannot be read: {first_line}; check the delimiter and quoting of that row",
+            details=details,
+        ) from None
 
 
 def _decode(data: bytes) -> str:
