@@ -11,16 +11,20 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from quantdesk.db.engine import create_engine, create_session_factory
+from quantdesk.jobs.local import ProcessPoolExecutorAdapter
+from quantdesk.jobs.registry import load_modules
 from quantdesk.marketdata import twelvedata, yahoo
 from quantdesk.marketdata._http import VendorClient
 from quantdesk.messaging.memory import MemoryBus, MemoryCache
 from quantdesk.messaging.redis import RedisBus, RedisCache, connect_redis
 from quantdesk.ports.bus import Bus
 from quantdesk.ports.cache import Cache
+from quantdesk.ports.executor import Executor
 from quantdesk.ports.market_data import MarketDataProvider
 from quantdesk.resilience import CircuitBreaker, RetryPolicy
 from quantdesk.services.config import ServiceConfig
 from quantdesk.services.context import ServiceContext
+from quantdesk.services.job_runner import JobObserver, JobRunner, RunnerOptions
 from quantdesk.settings import Settings
 
 
@@ -41,6 +45,7 @@ class Runtime:
     bus: Bus
     config: ServiceConfig
     providers: dict[str, ClosableProvider] = field(default_factory=dict)
+    jobs: JobRunner | None = None
     started_at: float = field(default_factory=time.time)
 
     @asynccontextmanager
@@ -65,6 +70,8 @@ class Runtime:
             await ctx.commit()
 
     async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
         for provider in self.providers.values():
             await provider.close()
         await self.cache.close()
@@ -75,6 +82,7 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     """Create the engine, cache and bus that the settings ask for."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    load_modules(settings.job_handler_modules)
     engine = create_engine(
         settings.resolved_database_url,
         pool_size=settings.db_pool_size,
@@ -99,6 +107,49 @@ def build_runtime(settings: Settings) -> Runtime:
         config=service_config(settings),
         providers=build_providers(settings),
     )
+
+
+def build_executor(settings: Settings, *, workers: int | None = None) -> Executor:
+    """A Dask client when a scheduler is configured, else a local process pool."""
+    modules = settings.job_handler_modules
+    if settings.dask_scheduler:
+        from quantdesk.jobs.dask import DaskExecutor  # distributed takes ~1 s to import
+
+        return DaskExecutor(settings.dask_scheduler, preload=modules)
+    return ProcessPoolExecutorAdapter(workers or settings.job_workers, preload=modules)
+
+
+def build_job_runner(
+    runtime: Runtime, *, concurrency: int | None = None, observer: JobObserver | None = None
+) -> JobRunner:
+    """The runtime's job runner (not yet started), on the executor the settings choose."""
+    settings = runtime.settings
+    options = RunnerOptions(
+        handler_modules=tuple(settings.job_handler_modules),
+        concurrency=concurrency,
+        heartbeat_seconds=settings.job_heartbeat_seconds,
+        stale_after_seconds=settings.job_stale_after_seconds,
+    )
+    executor = build_executor(settings, workers=concurrency)
+    runtime.jobs = JobRunner(runtime.context, executor, runtime.bus, options, observer)
+    return runtime.jobs
+
+
+@asynccontextmanager
+async def embedded_jobs(
+    runtime: Runtime, *, observer: JobObserver | None = None
+) -> AsyncIterator[JobRunner | None]:
+    """Run jobs inside this process for the duration, if ``run_jobs_in_api`` asks for it."""
+    if not runtime.settings.run_jobs_in_api:
+        yield None
+        return
+    runner = build_job_runner(runtime, observer=observer)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+        runtime.jobs = None
 
 
 def build_providers(settings: Settings) -> dict[str, ClosableProvider]:

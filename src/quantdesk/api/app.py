@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from quantdesk import __version__
 from quantdesk.api.errors import install_error_handlers
+from quantdesk.api.job_metrics import job_metrics
 from quantdesk.api.middleware import install_middleware
 from quantdesk.api.routers import (
     admin,
@@ -16,6 +17,7 @@ from quantdesk.api.routers import (
     health,
     indicators,
     instruments,
+    jobs,
     market_data_fetch,
     market_data_quality,
     quotes,
@@ -23,7 +25,7 @@ from quantdesk.api.routers import (
 )
 from quantdesk.api.routers import market_data as market_data_routes
 from quantdesk.logs import configure_logging
-from quantdesk.runtime import Runtime, build_runtime
+from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
 from quantdesk.settings import Settings, load_settings
 
 TAGS = [
@@ -34,6 +36,7 @@ TAGS = [
     {"name": "instruments", "description": "Symbols per exchange: shared reference data."},
     {"name": "market-data", "description": "Import, generate and read bars (JSON, CSV, Arrow)."},
     {"name": "indicators", "description": "The indicator registry and computed values."},
+    {"name": "jobs", "description": "Background jobs: progress, results and cancellation."},
 ]
 
 
@@ -46,7 +49,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or build_runtime(settings)
         try:
-            yield
+            async with embedded_jobs(app.state.runtime, observer=job_metrics(app)):
+                yield
         finally:
             if runtime is None:
                 await app.state.runtime.close()
@@ -66,7 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_error_handlers(app)
     install_middleware(app, settings)
     app.include_router(health.router)
-    for router in (auth.router, users.router, admin.router):
+    for router in (auth.router, users.router, admin.router, jobs.router):
         app.include_router(router, prefix="/api/v1")
     for router in (instruments.router, market_data_routes.router):
         app.include_router(router, prefix="/api/v1")

@@ -120,7 +120,12 @@ class ProcessPoolExecutorAdapter:
         """Stop the pool (waiting for running tasks when ``wait``) and the progress thread."""
         pool, self._pool = self._pool, None
         if pool is not None:
+            # No public way to stop a running task before Python 3.14's terminate_workers().
+            processes = list(getattr(pool, "_processes", None) or {}.values())
             await asyncio.to_thread(pool.shutdown, wait=wait, cancel_futures=not wait)
+            for process in processes if not wait else ():
+                if process.is_alive():
+                    process.terminate()
         if self._queue is not None and self._drain is not None:
             self._queue.put(None)
             await asyncio.to_thread(self._drain.join, 5)

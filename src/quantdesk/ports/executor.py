@@ -84,7 +84,7 @@ class Executor(Protocol):
         fn: Callable[..., T],
         arguments: Sequence[tuple[Any, ...]],
         on_progress: ChunkProgressCallback | None = None,
-    ) -> list[TaskHandle[T]]:
+    ) -> Sequence[TaskHandle[T]]:
         """Submit ``fn`` once per argument tuple (the chunks of a job), in order."""
         ...
 

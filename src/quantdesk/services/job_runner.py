@@ -245,7 +245,7 @@ class JobRunner:
         chunks = kind.split(job.payload)
         active.fractions = [0.0] * max(len(chunks), 1)
         arguments = [(job.kind, chunk, modules) for chunk in chunks]
-        active.handles = self._executor.map(registry.execute, arguments, active.report)
+        active.handles = list(self._executor.map(registry.execute, arguments, active.report))
         return _combined(active.handles, kind.combine)
 
     async def _supervise(
