@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quantdesk.backtest import run
 from quantdesk.errors import ValidationError
 from quantdesk.indicators import atr, bbands, macd, rsi, sma
 from quantdesk.strategies import crossings, get
@@ -86,6 +87,7 @@ def test_parse_errors_name_column_and_what_was_expected(text: str, message: str)
     ("text", "message"),
     [
         ("foo(3) > 1", "unknown function or indicator 'foo'; functions: crosses_above"),
+        ("foo(3) > 1", "; indicators: adx, atr, bbands, cci,"),
         ("sma(period=3) > 1", "column 1: sma has no parameter period; it takes timeperiod"),
         ("sma(20, 3) > 1", "column 9: sma takes at most 1 positional parameter"),
         ("sma(1) > 1", "column 1: timeperiod must be at least 2"),
@@ -209,12 +211,18 @@ def test_warmup_is_the_first_bar_that_can_be_known(text: str, expected: int) -> 
 
 @settings(max_examples=40, deadline=None)
 @given(example=st.sampled_from(RULE_EXAMPLES), seed=st.integers(0, 10_000))
-def test_rules_strategy_has_no_entry_before_warmup(example: dict[str, Any], seed: int) -> None:
+def test_rules_strategy_has_no_entry_or_trade_before_warmup(
+    example: dict[str, Any], seed: int
+) -> None:
     strategy = get("rules")(example)
-    signals = strategy.signals(random_bars(400, seed=seed))
-    first = warmup(parse(example["entry"]))
-    assert not signals.entries[:first].any()
+    bars = random_bars(400, seed=seed)
+    signals = strategy.signals(bars)
     assert not signals.entries[: strategy.warmup].any()
+    if signals.short_entries is not None:
+        assert not signals.short_entries[: strategy.warmup].any()
+    result = run(strategy, bars, allow_short=True)
+    entered = np.concatenate((result.trades["entry_index"], result.positions["entry_index"]))
+    assert (entered > strategy.warmup).all()
 
 
 def test_rules_parameters_name_the_bad_expression() -> None:
