@@ -90,7 +90,7 @@ def too_large(max_bytes: int) -> HTTPException:
     """The 413 for a file past the upload limit, naming the limit."""
     megabytes = max_bytes / (1024 * 1024)
     return HTTPException(
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        status.HTTP_413_CONTENT_TOO_LARGE,
         f"The file is larger than the {megabytes:g} MB upload limit; split it or ask an admin "
         "to raise QUANTDESK_MAX_UPLOAD_MB",
     )
