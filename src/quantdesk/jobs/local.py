@@ -121,7 +121,7 @@ class ProcessPoolExecutorAdapter:
         pool, self._pool = self._pool, None
         if pool is not None:
             # No public way to stop a running task before Python 3.14's terminate_workers().
-            processes = list(getattr(pool, "_processes", None) or {}.values())
+            processes = list((getattr(pool, "_processes", None) or {}).values())
             await asyncio.to_thread(pool.shutdown, wait=wait, cancel_futures=not wait)
             for process in processes if not wait else ():
                 if process.is_alive():

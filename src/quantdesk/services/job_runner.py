@@ -174,6 +174,7 @@ class JobRunner:
                 if time.monotonic() - last_sweep >= self.options.stale_after_seconds / 2:
                     last_sweep = time.monotonic()
                     await self._sweep()
+                await self._count()
             except Exception:
                 logger.exception("job_claim_failed", worker_id=self.worker_id)
             with contextlib.suppress(TimeoutError):
@@ -202,6 +203,8 @@ class JobRunner:
             worker_id=self.worker_id,
             stale_after_seconds=self.options.stale_after_seconds,
         )
+
+    async def _count(self) -> None:
         if self.observer is not None:
             async with self._contexts() as ctx:
                 self.observer.job_counts(await JobRepository(ctx.session).count_by_status())
