@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request, status
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 # Room for the form's other fields and the multipart framing around the file.
@@ -101,7 +102,7 @@ async def read_upload(request: Request, *, file_field: str, max_bytes: int) -> U
 
     Raises:
         HTTPException: 413 past ``max_bytes``; 415 when the body is not multipart; 422
-            when the file part is missing.
+            when it is malformed or the file part is missing.
     """
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
@@ -115,9 +116,15 @@ async def read_upload(request: Request, *, file_field: str, max_bytes: int) -> U
         raise too_large(max_bytes)
     collector = _Collector(file_field, max_bytes)
     parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
-    async for chunk in request.stream():
-        parser.write(chunk)
-    parser.finalize()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "The multipart body is malformed; send it as a browser or HTTP client encodes a form",
+        ) from None
     if not collector.has_file:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"The form has no '{file_field}' file part"
