@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,6 +27,7 @@ from quantdesk.services.config import ServiceConfig
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.job_runner import JobObserver, JobRunner, RunnerOptions
 from quantdesk.settings import Settings
+from quantdesk.strategies.plugins import discover
 
 
 class ClosableProvider(MarketDataProvider, Protocol):
@@ -91,6 +93,7 @@ def build_runtime(settings: Settings) -> Runtime:
         pool_recycle=settings.db_pool_recycle,
         echo=settings.db_echo,
     )
+    load_user_strategies(settings.user_strategies_dir)
     cache: Cache
     bus: Bus
     if settings.redis_url:
@@ -107,6 +110,11 @@ def build_runtime(settings: Settings) -> Runtime:
         config=service_config(settings),
         providers=build_providers(settings),
     )
+
+
+def load_user_strategies(folder: Path) -> list[str]:
+    """Register the strategies in the user's folder; a broken file is logged, never fatal."""
+    return discover(folder) if folder.is_dir() else []
 
 
 def build_executor(settings: Settings, *, workers: int | None = None) -> Executor:

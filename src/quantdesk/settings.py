@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     run_jobs_in_api: bool = True
     job_handler_modules: list[str] = Field(default_factory=lambda: ["quantdesk.jobs.handlers"])
 
+    strategies_dir: Path | None = None
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env != "production":
@@ -119,6 +121,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def user_strategies_dir(self) -> Path:
+        """Where user strategy files are discovered: the setting, or ``var/strategies``."""
+        return self.strategies_dir or self.var_dir / "strategies"
 
     @property
     def log_dir(self) -> Path:
