@@ -3,7 +3,10 @@
 from quantdesk.backtest.costs import Commission, Slippage
 from quantdesk.backtest.engine import run, run_signals
 from quantdesk.backtest.metrics import Metrics, PerformanceMetrics, TradeMetrics
+from quantdesk.backtest.montecarlo import MonteCarloResult, monte_carlo
+from quantdesk.backtest.optimize import OptimizeResult, optimize
 from quantdesk.backtest.options import BacktestOptions, Fill, IntrabarPolicy
+from quantdesk.backtest.report import report
 from quantdesk.backtest.result import BacktestResult
 from quantdesk.backtest.sizing import (
     AllIn,
@@ -13,6 +16,8 @@ from quantdesk.backtest.sizing import (
     Sizing,
     VolatilityTarget,
 )
+from quantdesk.backtest.sweep import SweepResult, sweep, sweep_chunk
+from quantdesk.backtest.walk_forward import WalkForwardResult, Window, walk_forward
 
 __all__ = [
     "AllIn",
@@ -25,11 +30,22 @@ __all__ = [
     "FixedQuantity",
     "IntrabarPolicy",
     "Metrics",
+    "MonteCarloResult",
+    "OptimizeResult",
     "PerformanceMetrics",
     "Sizing",
     "Slippage",
+    "SweepResult",
     "TradeMetrics",
     "VolatilityTarget",
+    "WalkForwardResult",
+    "Window",
+    "monte_carlo",
+    "optimize",
+    "report",
     "run",
     "run_signals",
+    "sweep",
+    "sweep_chunk",
+    "walk_forward",
 ]
