@@ -171,3 +171,21 @@ async def test_load_bars_reads_rows_written_by_the_orm(runtime: Runtime) -> None
     assert loaded.timestamps.tolist() == [int(moment.timestamp()) * 10**9 + 123_456_000]
     again = await store(runtime, loaded, symbol="ORM")
     assert again.unchanged == 1
+
+
+async def test_store_bars_rows_appearing_after_the_check_still_merge(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bars = daily_bars(6)
+    await store(runtime, bars[:3])
+    counts = iter([0, 6])  # as if another writer added the first rows after the check
+
+    async def count(*_args: object) -> int:
+        return next(counts)
+
+    monkeypatch.setattr(bars_repository.BarRepository, "count", count)
+    await store(runtime, with_close(bars, 0, float(bars.close[0]) * 1.05))
+    monkeypatch.undo()
+    loaded = await load(runtime, "TEST", "1d")
+    assert len(loaded) == 6
+    assert loaded.close[0] == pytest.approx(bars.close[0] * 1.05)

@@ -31,6 +31,7 @@ Progress = Callable[[int, int], None]
 WRITE_CHUNK_ROWS = 50_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL counts microseconds from 2000-01-01
+_UNIQUE_VIOLATION = "23505"
 _PG_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _PG_ROW = np.dtype(
     [("fields", ">i2"), ("ts_size", ">i4"), ("ts", ">i8")]
@@ -51,9 +52,12 @@ _PG_STAGING = (
     " high float8 NOT NULL, low float8 NOT NULL, close float8 NOT NULL,"
     " volume float8 NOT NULL) ON COMMIT DROP"
 )
-_PG_UPSERT = (
+_PG_INSERT = (
     "INSERT INTO bars (instrument_id, timeframe, ts, open, high, low, close, volume) "
-    "SELECT $1, $2, ts, open, high, low, close, volume FROM bars_staging "
+    "SELECT $1, $2, ts, open, high, low, close, volume FROM bars_staging"
+)
+_PG_UPSERT = (
+    f"{_PG_INSERT} "
     "ON CONFLICT (instrument_id, timeframe, ts) DO UPDATE SET open = excluded.open, "
     "high = excluded.high, low = excluded.low, close = excluded.close, "
     "volume = excluded.volume, updated_at = now() "
@@ -124,7 +128,8 @@ class BarRepository(Repository[Bar]):
         before = await self.count(instrument_id, bars.timeframe, first, last)
         connection = await self.session.connection()
         if connection.dialect.name == "postgresql":
-            changed = await _postgres_upsert(connection, instrument_id, bars, progress)
+            fresh = before == 0
+            changed = await _postgres_upsert(connection, instrument_id, bars, fresh, progress)
         else:
             changed = await _sqlite_upsert(connection, instrument_id, bars, progress)
         inserted = await self.count(instrument_id, bars.timeframe, first, last) - before
@@ -259,7 +264,11 @@ def _pg_copy_payload(bars: Bars) -> bytes:
 
 
 async def _postgres_upsert(
-    connection: AsyncConnection, instrument_id: int, bars: Bars, progress: Progress | None
+    connection: AsyncConnection,
+    instrument_id: int,
+    bars: Bars,
+    fresh: bool,
+    progress: Progress | None,
 ) -> int:
     driver = await _driver(connection)
     if not driver.is_in_transaction():
@@ -272,9 +281,27 @@ async def _postgres_upsert(
         await driver.copy_to_table("bars_staging", source=payload, format="binary")
         if progress is not None:
             progress(start + len(chunk), len(bars))
-    status: str = await driver.execute(_PG_UPSERT, instrument_id, bars.timeframe)
+    status = await _postgres_merge(driver, instrument_id, bars.timeframe, fresh)
     await driver.execute("DROP TABLE bars_staging")
     return int(status.rsplit(" ", 1)[-1])
+
+
+async def _postgres_merge(driver: Any, instrument_id: int, timeframe: str, fresh: bool) -> str:
+    """Move staged bars into the table: a plain INSERT when none overlap, else the upsert.
+
+    A plain INSERT skips ON CONFLICT's speculative insertion, nearly halving the time of a
+    first import. It runs in a savepoint, so a concurrent writer's rows make it fall back.
+    """
+    if fresh:
+        try:
+            async with driver.transaction():
+                status: str = await driver.execute(_PG_INSERT, instrument_id, timeframe)
+                return status
+        except Exception as error:
+            if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+    status = await driver.execute(_PG_UPSERT, instrument_id, timeframe)
+    return status
 
 
 async def _postgres_load(
