@@ -245,23 +245,23 @@ def _run(
     )
     chunks = [combos[i : i + size] for i in range(0, len(combos), size)]
     cache = IndicatorCache()
-    results: list[list[Params]] = [[] for _ in chunks]
-    done = 0
     with ThreadPoolExecutor(max_workers=min(threads, len(chunks))) as pool:
-        futures: dict[Future[list[Params]], int] = {
-            pool.submit(sweep_chunk, cls, columns, chunk, options, cache): index
-            for index, chunk in enumerate(chunks)
-        }
+        futures = [pool.submit(sweep_chunk, cls, columns, c, options, cache) for c in chunks]
         try:
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                done += len(results[futures[future]])
-                if progress is not None:
-                    progress(done, len(combos))
+            _follow(futures, len(combos), progress)
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
-    return [row for chunk in results for row in chunk]
+    return [row for future in futures for row in future.result()]
+
+
+def _follow(futures: list[Future[list[Params]]], total: int, progress: Progress | None) -> None:
+    # raise the first failure as soon as it happens; report progress as chunks finish
+    done = 0
+    for future in as_completed(futures):
+        done += len(future.result())
+        if progress is not None:
+            progress(done, total)
 
 
 def _table(names: tuple[str, ...], rows: list[Params], metric: str, maximize: bool) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from quantdesk.backtest.sweep import METRICS, sweep, sweep_chunk
 from quantdesk.errors import ValidationError
 from quantdesk.strategies import get
 from tests.fixtures.backtest import synthetic_bars
-from tests.fixtures.sweeps import Breakout, single_metrics
+from tests.fixtures.sweeps import Breakout, Momentum, single_metrics
 
 BARS = synthetic_bars(3_000, seed=7)
 GRID = {"fast": [5, 10, 20], "slow": [10, 30, 60]}
@@ -186,3 +186,9 @@ def test_sweep_heatmap_unknown_axis_names_the_parameters() -> None:
     result = sweep("sma_cross", BARS, GRID)
     with pytest.raises(ValidationError, match="choose from fast, slow"):
         result.heatmap("fast", "period")
+
+
+def test_sweep_strategy_failure_in_one_chunk_raises_naming_the_strategy() -> None:
+    # lookback 0 divides by an empty slice inside the strategy
+    with pytest.raises(ValidationError, match="strategy test_momentum failed on SYN"):
+        sweep(Momentum, BARS, {"lookback": [5, 10, 0, 20]}, workers=2, chunk_size=1)
