@@ -31,6 +31,20 @@ PERCENT = {
     "best_trade", "worst_trade", "exposure",
 }  # fmt: skip
 COUNTS = {"max_drawdown_bars", "number_of_trades", "ambiguous_trades"}
+SWEEP_COLUMNS = ("total_return", "sharpe", "max_drawdown", "number_of_trades")
+WINDOW_HEADER = [
+    "Window",
+    "Train bars",
+    "Test from",
+    "Parameters",
+    "In sample",
+    "Out of sample",
+    "Equity",
+]
+TRADE_HEADER = [
+    "Symbol", "Side", "Entry", "Exit", "Entry price", "Exit price", "Quantity", "P&L", "Return",
+    "Bars", "Exit reason",
+]  # fmt: skip
 
 
 def report(
@@ -70,7 +84,7 @@ def report(
         sections.append(_sweep(sweep))
     if monte_carlo is not None:
         sections.append(_monte_carlo(monte_carlo))
-    sections.append(_trades(result))
+    sections.append(_trades(result, labels))
     html = page(title or _default_title(result), _subtitle(result), sections)
     target = Path(path)
     target.write_text(html, encoding="utf-8")
@@ -165,86 +179,68 @@ def _equity(result: BacktestResult, labels: np.ndarray) -> str:
 
 
 def _sweep(sweep: SweepResult) -> str:
-    names, metric = sweep.parameters, sweep.metric
-    if len(names) >= 2:
-        grid = sweep.heatmap(names[0], names[1])
-        values = grid.to_numpy(np.float64)
-        rows, columns = [str(v) for v in grid.index], [str(v) for v in grid.columns]
-        titles = [
-            f"{names[0]}={c}, {names[1]}={r}: {metric} {_format(metric, values[i, k])}"
-            for i, r in enumerate(rows)
-            for k, c in enumerate(columns)
-        ]
-        chart = heatmap(values, rows, columns, titles)
-        caption = (
-            f"{metric} by {names[0]} (across) and {names[1]} (down); "
-            "red low, green high, grey not run."
-        )
-    else:
-        ordered = sweep.table.sort_values(names[0])
-        line = Line(metric, ordered[metric].to_numpy(np.float64), "#2563eb")
-        chart = line_chart([line], [str(v) for v in ordered[names[0]]], name="sweep")
-        caption = f"{metric} by {names[0]}."
-    top = sweep.table.head(10)
-    header = [
-        *names,
-        *(_label(c) for c in ("total_return", "sharpe", "max_drawdown", "number_of_trades")),
-    ]
-    rows_html = [
-        [
-            *(str(row[n]) for n in names),
-            *(
-                _format(c, row[c])
-                for c in ("total_return", "sharpe", "max_drawdown", "number_of_trades")
-            ),
-        ]
-        for row in top.to_dict("records")
+    chart, caption = _sweep_chart(sweep)
+    names = sweep.parameters
+    header = [*names, *(_label(column) for column in SWEEP_COLUMNS)]
+    rows = [
+        [*(str(row[n]) for n in names), *(_format(c, row[c]) for c in SWEEP_COLUMNS)]
+        for row in sweep.table.head(10).to_dict("records")
     ]
     note = (
         f'<p class="note">{escape(caption)} {len(sweep.table):,} combinations run, '
         f"{sweep.skipped:,} refused by the strategy, {sweep.excluded:,} excluded.</p>"
     )
-    return section("sweep", f"Parameter sweep: {metric}", chart + note + table(header, rows_html))
+    heading = f"Parameter sweep: {sweep.metric}"
+    return section("sweep", heading, chart + note + table(header, rows))
+
+
+def _sweep_chart(sweep: SweepResult) -> tuple[str, str]:
+    names, metric = sweep.parameters, sweep.metric
+    if len(names) == 1:
+        ordered = sweep.table.sort_values(names[0])
+        line = Line(metric, ordered[metric].to_numpy(np.float64), "#2563eb")
+        chart = line_chart([line], [str(v) for v in ordered[names[0]]], name="sweep")
+        return chart, f"{metric} by {names[0]}."
+    grid = sweep.heatmap(names[0], names[1])
+    values = grid.to_numpy(np.float64)
+    rows, columns = [str(v) for v in grid.index], [str(v) for v in grid.columns]
+    titles = [
+        f"{names[0]}={c}, {names[1]}={r}: {metric} {_format(metric, values[i, k])}"
+        for i, r in enumerate(rows)
+        for k, c in enumerate(columns)
+    ]
+    caption = (
+        f"{metric} by {names[0]} (across) and {names[1]} (down); red low, green high, grey not run."
+    )
+    return heatmap(values, rows, columns, titles), caption
 
 
 def _walk_forward(walk: WalkForwardResult) -> str:
     labels = _time_labels(walk.timestamps)
-    chart = line_chart(
-        [Line("Out-of-sample equity", walk.equity, "#7c3aed")], labels, name="walk-forward"
-    )
-    stamps = _time_labels(walk.timestamps)
-    offsets = np.cumsum([0] + [w.test_end - w.test_start for w in walk.windows])
+    line = Line("Out-of-sample equity", walk.equity, "#7c3aed")
+    chart = line_chart([line], labels, name="walk-forward")
+    starts = np.cumsum([0] + [w.test_end - w.test_start for w in walk.windows])
     rows = [
         [
-            str(k + 1), f"{w.train_start:,}–{w.train_end:,}", stamps[offsets[k]],
+            str(k + 1), f"{w.train_start:,}–{w.train_end:,}", labels[starts[k]],
             _params(w.params), _format(walk.metric, w.in_sample),
             _format(walk.metric, w.out_of_sample), f"{w.final_equity:,.2f}",
         ]
         for k, w in enumerate(walk.windows)
     ]  # fmt: skip
-    header = [
-        "Window",
-        "Train bars",
-        "Test from",
-        "Parameters",
-        "In sample",
-        "Out of sample",
-        "Equity",
-    ]
     note = (
         f'<p class="note">{escape(walk.metric)}: walk-forward efficiency '
         f"{_format('sharpe', walk.efficiency)} (mean out of sample over mean in sample); "
-        "out-of-sample total return "
-        f"{walk.metrics.total_return:.2%}, maximum drawdown {walk.metrics.max_drawdown:.2%}.</p>"
+        f"out-of-sample total return {walk.metrics.total_return:.2%}, "
+        f"maximum drawdown {walk.metrics.max_drawdown:.2%}.</p>"
     )
-    return section("walk-forward", "Walk-forward", chart + note + table(header, rows))
+    return section("walk-forward", "Walk-forward", chart + note + table(WINDOW_HEADER, rows))
 
 
 def _monte_carlo(draws: MonteCarloResult) -> str:
-    percentiles = draws.percentiles()
     rows = [
         [f"{p}th", f"{row['total_return']:.2%}", f"{row['max_drawdown']:.2%}"]
-        for p, row in percentiles.iterrows()
+        for p, row in draws.percentiles().iterrows()
     ]
     rows.append(["history", f"{draws.observed_return:.2%}", f"{draws.observed_drawdown:.2%}"])
     note = (
@@ -259,9 +255,7 @@ def _monte_carlo(draws: MonteCarloResult) -> str:
     return section("monte-carlo", "Monte Carlo robustness", body)
 
 
-def _trades(result: BacktestResult) -> str:
-    trades = result.trades[:MAX_LISTED_TRADES]
-    labels = _time_labels(result.timestamps)
+def _trades(result: BacktestResult, labels: np.ndarray) -> str:
     rows = [
         [
             str(t["symbol"]), "long" if t["side"] > 0 else "short",
@@ -269,26 +263,13 @@ def _trades(result: BacktestResult) -> str:
             f"{t['exit_price']:.6g}", f"{t['quantity']:.6g}", f"{t['pnl']:,.2f}",
             f"{t['return']:.2%}", str(t["bars_held"]), str(t["exit_reason"]),
         ]
-        for t in trades
+        for t in result.trades[:MAX_LISTED_TRADES]
     ]  # fmt: skip
-    header = [
-        "Symbol",
-        "Side",
-        "Entry",
-        "Exit",
-        "Entry price",
-        "Exit price",
-        "Quantity",
-        "P&L",
-        "Return",
-        "Bars",
-        "Exit reason",
-    ]
     total = len(result.trades)
     note = f"{total:,} closed trades" + (
         f", the first {MAX_LISTED_TRADES:,} listed." if total > MAX_LISTED_TRADES else "."
     )
-    body = f'<p class="note">{note}</p>' + table(header, rows, css="scroll")
+    body = f'<p class="note">{note}</p>' + table(TRADE_HEADER, rows, css="scroll")
     return section("trades", "Trades", body)
 
 
