@@ -17,7 +17,7 @@ from quantdesk.backtest.sizing import (
     VolatilityTarget,
 )
 from quantdesk.backtest.sweep import SweepResult, sweep, sweep_chunk
-from quantdesk.backtest.walk_forward import WalkForwardResult, Window, walk_forward
+from quantdesk.backtest.walk_forward import WalkForwardResult, WalkForwardWindow, walk_forward
 
 __all__ = [
     "AllIn",
@@ -39,7 +39,7 @@ __all__ = [
     "TradeMetrics",
     "VolatilityTarget",
     "WalkForwardResult",
-    "Window",
+    "WalkForwardWindow",
     "monte_carlo",
     "optimize",
     "report",

@@ -50,7 +50,7 @@ Method = Literal["grid", "optuna"]
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class WalkForwardWindow:
     """One train/test split: bar ranges (``start`` included, ``end`` excluded) and outcome."""
 
     train_start: int
@@ -76,7 +76,7 @@ class Window:
 class WalkForwardResult:
     """The outcome of :func:`walk_forward`: windows, stitched equity and efficiency."""
 
-    windows: tuple[Window, ...]
+    windows: tuple[WalkForwardWindow, ...]
     timestamps: np.ndarray
     equity: np.ndarray
     metric: str
@@ -226,7 +226,7 @@ def _window(
     search: _Search,
     metric: str,
     options: BacktestOptions,
-) -> tuple[Window, BacktestResult]:
+) -> tuple[WalkForwardWindow, BacktestResult]:
     train_start, train_end, test_end = span
     params, in_sample = search(bars[train_start:train_end])
     instance = strategy_class(strategy)({**base_parameters(strategy), **params})
@@ -236,7 +236,7 @@ def _window(
     test = bars[train_end:test_end]
     result = run_signals(test, _cut(signals, train_end - train_start), options, strategy=instance)
     final = liquidation_value(result)
-    window = Window(
+    window = WalkForwardWindow(
         train_start=train_start,
         train_end=train_end,
         test_start=train_end,
@@ -294,7 +294,7 @@ def _performance(
 
 
 def _stitch(
-    windows: tuple[Window, ...],
+    windows: tuple[WalkForwardWindow, ...],
     results: tuple[BacktestResult, ...],
     metric: str,
     options: BacktestOptions,
