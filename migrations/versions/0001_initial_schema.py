@@ -198,12 +198,6 @@ def upgrade() -> None:
         sa.Column(
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
-        sa.ForeignKeyConstraint(
-            ["instrument_id"],
-            ["instruments.id"],
-            name=op.f("fk_bars_instrument_id_instruments"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bars")),
         sa.UniqueConstraint(
             "instrument_id", "timeframe", "ts", name=op.f("uq_bars_instrument_id_timeframe_ts")

@@ -4,9 +4,10 @@ Bars move in and out by the million, so neither direction builds ORM objects or 
 datetimes. On SQLite the ``ts`` column holds SQLAlchemy's text form of a UTC timestamp
 (``2024-01-02 09:30:00.000000``), which NumPy formats and parses in bulk; writes are one
 ``executemany`` of ``INSERT … ON CONFLICT DO UPDATE … WHERE`` inside the caller's
-transaction. On PostgreSQL ``ts`` is a ``timestamptz``; bars go in by binary ``COPY`` into a
-temporary staging table followed by one ``INSERT … SELECT … ON CONFLICT``, and come out by
-binary ``COPY`` parsed with NumPy. Both keep microseconds, PostgreSQL's resolution.
+transaction. On PostgreSQL ``ts`` is a ``timestamptz``; bars that are all new go in by one
+binary ``COPY`` straight into the table, others by ``COPY`` into a temporary staging table and
+one ``INSERT … SELECT … ON CONFLICT``; they come out by binary ``COPY`` parsed with NumPy.
+Both keep microseconds, PostgreSQL's resolution.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from quantdesk.db.repositories.base import Repository
 Progress = Callable[[int, int], None]
 
 WRITE_CHUNK_ROWS = 50_000
+COPY_CHUNK_ROWS = 200_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL counts microseconds from 2000-01-01
 _UNIQUE_VIOLATION = "23505"
@@ -52,12 +54,9 @@ _PG_STAGING = (
     " high float8 NOT NULL, low float8 NOT NULL, close float8 NOT NULL,"
     " volume float8 NOT NULL) ON COMMIT DROP"
 )
-_PG_INSERT = (
-    "INSERT INTO bars (instrument_id, timeframe, ts, open, high, low, close, volume) "
-    "SELECT $1, $2, ts, open, high, low, close, volume FROM bars_staging"
-)
 _PG_UPSERT = (
-    f"{_PG_INSERT} "
+    "INSERT INTO bars (instrument_id, timeframe, ts, open, high, low, close, volume) "
+    "SELECT $1, $2, ts, open, high, low, close, volume FROM bars_staging "
     "ON CONFLICT (instrument_id, timeframe, ts) DO UPDATE SET open = excluded.open, "
     "high = excluded.high, low = excluded.low, close = excluded.close, "
     "volume = excluded.volume, updated_at = now() "
@@ -128,10 +127,16 @@ class BarRepository(Repository[Bar]):
         before = await self.count(instrument_id, bars.timeframe, first, last)
         connection = await self.session.connection()
         if connection.dialect.name == "postgresql":
-            fresh = before == 0
-            changed = await _postgres_upsert(connection, instrument_id, bars, fresh, progress)
+            driver = await _driver(connection)
+            if not driver.is_in_transaction():
+                raise RuntimeError("bars must be written inside the unit of work's transaction")
+            if before == 0 and await _postgres_copy_new(driver, instrument_id, bars, progress):
+                return UpsertCounts(inserted=len(bars), updated=0)
+            changed = await _postgres_upsert(driver, instrument_id, bars, progress)
         else:
             changed = await _sqlite_upsert(connection, instrument_id, bars, progress)
+            if before == 0:
+                return UpsertCounts(inserted=changed, updated=0)
         inserted = await self.count(instrument_id, bars.timeframe, first, last) - before
         return UpsertCounts(inserted=inserted, updated=changed - inserted)
 
@@ -252,56 +257,73 @@ def _bars(timestamps: np.ndarray, values: list[np.ndarray], timeframe: str, wind
     return Bars.from_arrays(timestamps, *values, timeframe=timeframe)
 
 
-def _pg_copy_payload(bars: Bars) -> bytes:
-    table = np.empty(len(bars), dtype=_PG_ROW)
-    table["fields"] = 1 + len(COLUMNS)
-    table["ts_size"] = 8
+def _pg_copy_payload(bars: Bars, instrument_id: int | None = None) -> bytes:
+    """The bars in PostgreSQL's binary COPY format, built column by column with NumPy.
+
+    Every field has a fixed width, so each row is one record of a structured array. With
+    ``instrument_id`` the rows also carry the instrument and timeframe, to COPY into bars.
+    """
+    keys: list[tuple[str, str]] = []
+    label = bars.timeframe.encode()
+    if instrument_id is not None:
+        keys = [("instrument_id", ">i8"), ("timeframe", f"S{len(label)}")]
+    fields = [*keys, ("ts", ">i8"), *((name, ">f8") for name in COLUMNS)]
+    layout = [("fields", ">i2")]
+    layout += [item for name, kind in fields for item in ((f"{name}_size", ">i4"), (name, kind))]
+    table = np.empty(len(bars), dtype=np.dtype(layout))
+    table["fields"] = len(fields)
+    for name, kind in fields:
+        table[f"{name}_size"] = len(label) if kind.startswith("S") else 8
+    if instrument_id is not None:
+        table["instrument_id"] = instrument_id
+        table["timeframe"] = label
     table["ts"] = bars.timestamps // 1_000 - _PG_EPOCH_US
     for name in COLUMNS:
-        table[f"{name}_size"] = 8
         table[name] = getattr(bars, name)
     return _PG_SIGNATURE + bytes(8) + table.tobytes() + b"\xff\xff"
 
 
-async def _postgres_upsert(
-    connection: AsyncConnection,
-    instrument_id: int,
-    bars: Bars,
-    fresh: bool,
-    progress: Progress | None,
-) -> int:
-    driver = await _driver(connection)
-    if not driver.is_in_transaction():
-        raise RuntimeError("bars must be written inside the unit of work's transaction")
-    await driver.execute(_PG_STAGING)
-    await driver.execute("TRUNCATE bars_staging")
-    for start in range(0, len(bars), WRITE_CHUNK_ROWS * 4):
-        chunk = bars[start : start + WRITE_CHUNK_ROWS * 4]
-        payload = io.BytesIO(_pg_copy_payload(chunk))
-        await driver.copy_to_table("bars_staging", source=payload, format="binary")
+async def _pg_copy(
+    driver: Any, table: str, bars: Bars, progress: Progress | None, instrument_id: int | None
+) -> None:
+    columns = ["ts", *COLUMNS]
+    if instrument_id is not None:
+        columns = ["instrument_id", "timeframe", *columns]
+    for start in range(0, len(bars), COPY_CHUNK_ROWS):
+        chunk = bars[start : start + COPY_CHUNK_ROWS]
+        payload = io.BytesIO(_pg_copy_payload(chunk, instrument_id))
+        await driver.copy_to_table(table, source=payload, columns=columns, format="binary")
         if progress is not None:
             progress(start + len(chunk), len(bars))
-    status = await _postgres_merge(driver, instrument_id, bars.timeframe, fresh)
+
+
+async def _postgres_copy_new(
+    driver: Any, instrument_id: int, bars: Bars, progress: Progress | None
+) -> bool:
+    """COPY straight into bars when none of them is stored yet: the fastest path there is.
+
+    It runs in a savepoint, so rows a concurrent writer added meanwhile make it answer
+    False (nothing written) and the caller falls back to the upsert.
+    """
+    try:
+        async with driver.transaction():
+            await _pg_copy(driver, "bars", bars, progress, instrument_id)
+    except Exception as error:
+        if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
+            raise
+        return False
+    return True
+
+
+async def _postgres_upsert(
+    driver: Any, instrument_id: int, bars: Bars, progress: Progress | None
+) -> int:
+    await driver.execute(_PG_STAGING)
+    await driver.execute("TRUNCATE bars_staging")
+    await _pg_copy(driver, "bars_staging", bars, progress, None)
+    status: str = await driver.execute(_PG_UPSERT, instrument_id, bars.timeframe)
     await driver.execute("DROP TABLE bars_staging")
     return int(status.rsplit(" ", 1)[-1])
-
-
-async def _postgres_merge(driver: Any, instrument_id: int, timeframe: str, fresh: bool) -> str:
-    """Move staged bars into the table: a plain INSERT when none overlap, else the upsert.
-
-    A plain INSERT skips ON CONFLICT's speculative insertion, nearly halving the time of a
-    first import. It runs in a savepoint, so a concurrent writer's rows make it fall back.
-    """
-    if fresh:
-        try:
-            async with driver.transaction():
-                status: str = await driver.execute(_PG_INSERT, instrument_id, timeframe)
-                return status
-        except Exception as error:
-            if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
-                raise
-    status = await driver.execute(_PG_UPSERT, instrument_id, timeframe)
-    return status
 
 
 async def _postgres_load(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 
 from quantdesk.db.models import Bar, Instrument
 from quantdesk.db.repositories.base import Paged, Repository
@@ -48,7 +48,8 @@ class InstrumentRepository(Repository[Instrument]):
         return bool(await self.session.scalar(statement))
 
     async def delete(self, instrument: Instrument) -> None:
-        """Delete the instrument; its bars and indicator values go with it (cascade)."""
+        """Delete the instrument with its bars (no foreign key cascades them, see ``Bar``)."""
+        await self.session.execute(delete(Bar).where(Bar.instrument_id == instrument.id))
         await self.session.delete(instrument)
         await self.session.flush()
 
