@@ -19,7 +19,7 @@ from quantdesk.backtest._layout import STATE_SIZE, TRADE_DTYPE
 from quantdesk.backtest._loop import simulate
 from quantdesk.backtest._market import align, stack_signals
 from quantdesk.backtest._summary import SUMMARY_COLUMNS, summarise
-from quantdesk.backtest.engine import _atr_grid, _series, _signals_of
+from quantdesk.backtest.engine import as_series, atr_grid, strategy_signals
 from quantdesk.backtest.metrics import infer_periods_per_year
 from quantdesk.backtest.options import BacktestOptions
 from quantdesk.bars import COLUMNS, Bars
@@ -85,7 +85,7 @@ def to_columns(bars: Bars | Mapping[str, Bars]) -> dict[str, dict[str, Any]]:
     """Return bars as plain arrays per symbol, the form chunks travel in to other workers."""
     return {
         symbol: {**data.columns, "timeframe": data.timeframe}
-        for symbol, data in _series(bars).items()
+        for symbol, data in as_series(bars).items()
     }
 
 
@@ -136,7 +136,7 @@ class Evaluator:
         self._series = dict(series)
         self._options = options
         self._market = market = align(self._series)
-        self._sizing = _atr_grid(market, self._series, options.size)
+        self._sizing = atr_grid(market, self._series, options.size)
         self._per_year = options.periods_per_year or infer_periods_per_year(market.timestamps)
         bars = len(market.timestamps)
         self._equity = np.empty(bars)
@@ -147,7 +147,7 @@ class Evaluator:
     def __call__(self, params: Mapping[str, Any]) -> np.ndarray:
         """Return the ``SUMMARY_COLUMNS`` values of one backtest with ``params``."""
         strategy = self._class(params)
-        signals = [_signals_of(strategy, s, bars) for s, bars in self._series.items()]
+        signals = [strategy_signals(strategy, s, bars) for s, bars in self._series.items()]
         flags, (stops, targets) = stack_signals(self._market, signals)
         config = self._options.config(has_levels=len(stops) > 0 or len(targets) > 0)
         trades = self._room(flags[0], flags[2])

@@ -89,8 +89,8 @@ def run(
         leverage=leverage, periods_per_year=periods_per_year,
     )  # fmt: skip
     instance = _strategy(strategy, params)
-    series = _series(bars)
-    signals = {symbol: _signals_of(instance, symbol, data) for symbol, data in series.items()}
+    series = as_series(bars)
+    signals = {symbol: strategy_signals(instance, symbol, data) for symbol, data in series.items()}
     return run_signals(series, signals, options, strategy=instance)
 
 
@@ -107,11 +107,11 @@ def run_signals(
     built themselves. The conventions are those of :func:`run`.
     """
     options = options or BacktestOptions()
-    series = _series(bars)
+    series = as_series(bars)
     per_symbol = _signal_map(signals, series)
     market = align(series)
     flags, (stops, targets) = stack_signals(market, [per_symbol[s] for s in market.symbols])
-    sizing = _atr_grid(market, series, options.size)
+    sizing = atr_grid(market, series, options.size)
     config = options.config(has_levels=len(stops) > 0 or len(targets) > 0)
     capacity = int(
         np.count_nonzero(flags[0]) + (np.count_nonzero(flags[2]) if options.allow_short else 0)
@@ -139,7 +139,8 @@ def _strategy(strategy: str | Strategy[Any], params: Mapping[str, Any] | None) -
     return strategy
 
 
-def _series(bars: Bars | Mapping[str, Bars]) -> dict[str, Bars]:
+def as_series(bars: Bars | Mapping[str, Bars]) -> dict[str, Bars]:
+    """Return the bars as a symbol-to-Bars mapping, whichever of the two the caller passed."""
     if isinstance(bars, Bars):
         return {bars.symbol or "symbol": bars}
     if isinstance(bars, Mapping) and all(isinstance(b, Bars) for b in bars.values()):
@@ -164,8 +165,8 @@ def _signal_map(
     return signals
 
 
-def _signals_of(strategy: Strategy[Any], symbol: str, bars: Bars) -> Signals:
-    # every call into strategy code passes here, so a failure names the strategy and symbol
+def strategy_signals(strategy: Strategy[Any], symbol: str, bars: Bars) -> Signals:
+    """Call the strategy's code; every call passes here, so a failure names strategy and symbol."""
     try:
         signals = strategy.signals(bars)
     except QuantDeskError:
@@ -179,7 +180,8 @@ def _signals_of(strategy: Strategy[Any], symbol: str, bars: Bars) -> Signals:
     return signals
 
 
-def _atr_grid(market: Market, series: Mapping[str, Bars], size: Sizing) -> np.ndarray:
+def atr_grid(market: Market, series: Mapping[str, Bars], size: Sizing) -> np.ndarray:
+    """Return ATR per bar and symbol for volatility-target sizing (empty for other sizing)."""
     if not isinstance(size, VolatilityTarget):
         return np.empty((0, len(market.symbols)))
     columns = [atr(b.high, b.low, b.close, timeperiod=size.atr_period) for b in series.values()]

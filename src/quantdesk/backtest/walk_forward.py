@@ -33,7 +33,7 @@ from quantdesk.backtest._evaluation import (
     check_metric,
     strategy_class,
 )
-from quantdesk.backtest.engine import _signals_of, run_signals
+from quantdesk.backtest.engine import run_signals, strategy_signals
 from quantdesk.backtest.metrics import PerformanceMetrics, infer_periods_per_year, performance
 from quantdesk.backtest.optimize import optimize
 from quantdesk.backtest.options import BacktestOptions
@@ -232,7 +232,7 @@ def _window(
     instance = strategy_class(strategy)({**base_parameters(strategy), **params})
     # indicators warm up on the training bars; only the test bars are traded
     history = bars[train_start:test_end]
-    signals = _signals_of(instance, bars.symbol or "symbol", history)
+    signals = strategy_signals(instance, bars.symbol or "symbol", history)
     test = bars[train_end:test_end]
     result = run_signals(test, _cut(signals, train_end - train_start), options, strategy=instance)
     final = liquidation_value(result)
