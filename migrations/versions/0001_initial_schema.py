@@ -619,6 +619,7 @@ def upgrade() -> None:
             "strategy_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("job_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=16), server_default="backtest", nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("strategy_type", sa.String(length=64), nullable=False),
         sa.Column(
@@ -656,6 +657,12 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
+        sa.Column(
+            "results",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("inputs", sa.LargeBinary(), nullable=True),
         sa.Column("artifact_path", sa.String(length=500), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
@@ -669,6 +676,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
             name=op.f("ck_backtest_runs_status"),
+        ),
+        sa.CheckConstraint(
+            "kind IN ('backtest', 'optimization')", name=op.f("ck_backtest_runs_kind")
         ),
         sa.CheckConstraint(
             "progress >= 0 AND progress <= 1", name=op.f("ck_backtest_runs_progress_fraction")
@@ -697,6 +707,7 @@ def upgrade() -> None:
         op.f("ix_backtest_runs_finished_at"), "backtest_runs", ["finished_at"], unique=False
     )
     op.create_index(op.f("ix_backtest_runs_job_id"), "backtest_runs", ["job_id"], unique=False)
+    op.create_index(op.f("ix_backtest_runs_kind"), "backtest_runs", ["kind"], unique=False)
     op.create_index(op.f("ix_backtest_runs_status"), "backtest_runs", ["status"], unique=False)
     op.create_index(
         op.f("ix_backtest_runs_strategy_id"), "backtest_runs", ["strategy_id"], unique=False

@@ -14,13 +14,17 @@ from quantdesk.api.middleware import install_middleware
 from quantdesk.api.routers import (
     admin,
     auth,
+    backtests,
     health,
     indicators,
     instruments,
     jobs,
     market_data_fetch,
     market_data_quality,
+    optimizations,
     quotes,
+    strategies,
+    strategy_types,
     users,
 )
 from quantdesk.api.routers import market_data as market_data_routes
@@ -37,6 +41,9 @@ TAGS = [
     {"name": "market-data", "description": "Import, generate and read bars (JSON, CSV, Arrow)."},
     {"name": "indicators", "description": "The indicator registry and computed values."},
     {"name": "jobs", "description": "Background jobs: progress, results and cancellation."},
+    {"name": "strategies", "description": "Saved strategies and the strategy type registry."},
+    {"name": "backtests", "description": "Backtest runs: status, metrics, trades and equity."},
+    {"name": "optimizations", "description": "Grid, Optuna and walk-forward searches."},
 ]
 
 
@@ -76,5 +83,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router, prefix="/api/v1")
     market_data = (market_data_fetch, market_data_quality, quotes, indicators)
     for module in market_data:
+        app.include_router(module.router, prefix="/api/v1")
+    for module in (strategy_types, strategies, backtests, optimizations):
         app.include_router(module.router, prefix="/api/v1")
     return app

@@ -3,3 +3,7 @@
 Each module here registers its kinds with ``quantdesk.jobs.registry.handler`` when imported;
 import every such module below so that loading this package loads them all.
 """
+
+from quantdesk.jobs.handlers import backtest, optimization
+
+__all__ = ["backtest", "optimization"]
