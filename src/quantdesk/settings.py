@@ -92,6 +92,12 @@ class Settings(BaseSettings):
 
     strategies_dir: Path | None = None
 
+    ws_flush_ms: int = Field(default=50, ge=1, le=10_000)
+    ws_queue_size: int = Field(default=1000, ge=1, le=1_000_000)
+    ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
+    ws_ping_seconds: float = Field(default=20.0, gt=0)
+    ws_max_messages_per_second: int = Field(default=20, ge=1)
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env != "production":
