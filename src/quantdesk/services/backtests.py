@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import structlog
+from sqlalchemy.engine import URL
 
 from quantdesk.backtest import BacktestOptions
 from quantdesk.bars import Bars
@@ -124,7 +125,7 @@ def base_payload(ctx: ServiceContext, run: BacktestRun) -> dict[str, Any]:
     """The payload fields every run's job shares; the database is named without password."""
     return {
         "backtest_run_id": run.id,
-        "database": public_url(ctx.session.get_bind().url),
+        "database": public_url(_engine_url(ctx)),
         "strategy_type": run.strategy_type,
         "parameters": run.parameters,
     }
@@ -330,6 +331,11 @@ async def _strategy(
         )
     parameters = strategies.validate_parameters(request.strategy_type, request.parameters)
     return None, request.strategy_type, parameters
+
+
+def _engine_url(ctx: ServiceContext) -> URL:
+    bind = ctx.session.get_bind()
+    return bind.engine.url
 
 
 def _span(series: Mapping[str, Bars]) -> tuple[datetime, datetime]:

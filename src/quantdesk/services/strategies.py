@@ -135,7 +135,9 @@ async def list_strategies(ctx: ServiceContext, *, limit: int, offset: int) -> Pa
 async def update_strategy(
     ctx: ServiceContext, strategy_id: int, changes: StrategyChanges
 ) -> Strategy:
-    """Change a saved strategy; a new type or parameters are validated together.
+    """Change a saved strategy; given parameters override the saved ones one by one.
+
+    A new type starts from its own defaults instead; the result is validated as a whole.
 
     Raises:
         NotFoundError: The strategy does not exist or is someone else's.
@@ -150,7 +152,8 @@ async def update_strategy(
     if changes.type is not None or changes.parameters is not None:
         kept = strategy.parameters if changes.type in (None, strategy.type) else {}
         strategy.type = changes.type or strategy.type
-        strategy.parameters = validate_parameters(strategy.type, changes.parameters or kept)
+        merged = {**kept, **(changes.parameters or {})}
+        strategy.parameters = validate_parameters(strategy.type, merged)
     _apply_plain(strategy, changes)
     await _flush_unique(strategy.name, repository.flush)
     return strategy

@@ -12,6 +12,10 @@ from quantdesk.api.schemas.backtests import BacktestCreate, BacktestRead, Equity
 from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.services import backtests
 
+DELETED: dict[int | str, dict[str, str]] = {
+    204: {"description": "The finished backtest was deleted."}
+}
+
 router = APIRouter(prefix="/backtests", tags=["backtests"])
 
 Points = Annotated[
@@ -95,8 +99,10 @@ async def read_backtest_equity(
     "/{backtest_id}",
     response_model=BacktestRead,
     status_code=status.HTTP_200_OK,
-    responses={204: {"description": "The finished backtest was deleted."}}
-    | documented(401, 404, 409, 422),
+    responses={
+        **documented(401, 404, 409, 422),
+        204: {"description": "The finished backtest was deleted."},
+    },
 )
 async def delete_backtest(
     ctx: ContextDep, _user: CurrentUser, backtest_id: ItemId

@@ -10,6 +10,10 @@ from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offse
 from quantdesk.api.schemas.optimizations import OptimizationCreate, OptimizationRead
 from quantdesk.services import optimizations
 
+DELETED: dict[int | str, dict[str, str]] = {
+    204: {"description": "The finished optimisation was deleted."}
+}
+
 router = APIRouter(prefix="/optimizations", tags=["optimizations"])
 
 
@@ -60,8 +64,10 @@ async def read_optimization(
     "/{optimization_id}",
     response_model=OptimizationRead,
     status_code=status.HTTP_200_OK,
-    responses={204: {"description": "The finished optimisation was deleted."}}
-    | documented(401, 404, 409, 422),
+    responses={
+        **documented(401, 404, 409, 422),
+        204: {"description": "The finished optimisation was deleted."},
+    },
 )
 async def delete_optimization(
     ctx: ContextDep, _user: CurrentUser, optimization_id: ItemId

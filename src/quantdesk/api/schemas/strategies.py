@@ -11,7 +11,9 @@ from quantdesk.services.strategies import StrategyChanges
 from quantdesk.strategies import StrategyInfo
 
 Name = Field(min_length=1, max_length=100)
-Timeframe = Field(min_length=2, max_length=8, description="Bar length: 1m, 5m, 1h, 1d, 1w …")
+Timeframe = Field(
+    default="1d", min_length=2, max_length=8, description="Bar length: 1m, 5m, 1h, 1d, 1w …"
+)
 
 
 class StrategyCreate(BaseModel):

@@ -49,7 +49,7 @@ def unpack_bars(blob: bytes) -> dict[str, Bars]:
                 stored[f"{index}.timestamps"],
                 *(stored[f"{index}.{name}"] for name in COLUMNS),
                 symbol=str(symbol),
-                timeframe=str(stored[f"{index}.timeframe"]) or None,
+                timeframe=str(stored[f"{index}.timeframe"]),
             )
             for index, symbol in enumerate(stored["symbols"])
         }
