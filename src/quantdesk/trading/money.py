@@ -28,7 +28,7 @@ def as_decimal(value: Decimal | float | int | str, field: str = "value") -> Deci
     elif isinstance(value, bool):
         raise ValidationError(f"{field} must be a number, got {value!r}")
     elif isinstance(value, float):
-        number = Decimal(repr(value))
+        number = Decimal(repr(float(value)))
     else:
         try:
             number = Decimal(value)
