@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from quantdesk.errors import NotFoundError, ValidationError
 YEAR_NS = 365 * 86_400 * 10**9
 MAX_BARS = 5_000_000
 DEFAULT_REGIMES = (0.5, 1.0, 2.5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_NS, _MAX_NS = -(2**63) + 1, 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +67,20 @@ class SyntheticSpec:
 def synthetic_bars(spec: SyntheticSpec) -> Bars:
     """Generate ``spec.bars`` bars; the same spec always yields the same bars."""
     spec.check()
-    rng = np.random.default_rng(spec.seed)
     step = timeframe_ns(spec.timeframe)
+    timestamps = _timestamps(spec, step)
+    with np.errstate(over="ignore", invalid="ignore"):
+        columns = _prices(np.random.default_rng(spec.seed), spec, step)
+    if not all(np.isfinite(column).all() for column in columns):
+        raise ValidationError(
+            "these parameters drive prices past what a float holds; lower drift, volatility "
+            "or bars",
+            details={"field": "volatility"},
+        )
+    return Bars.from_arrays(timestamps, *columns, symbol=spec.symbol, timeframe=spec.timeframe)
+
+
+def _prices(rng: np.random.Generator, spec: SyntheticSpec, step: int) -> list[np.ndarray]:
     sigma = spec.volatility * _regime_multipliers(rng, spec) * np.sqrt(step / YEAR_NS)
     mu = (spec.drift * step / YEAR_NS) - 0.5 * sigma**2
     close = spec.initial_price * np.exp(np.cumsum(mu + sigma * rng.standard_normal(spec.bars)))
@@ -75,11 +89,20 @@ def synthetic_bars(spec: SyntheticSpec) -> Bars:
     high = np.maximum(open_, close) * np.exp(np.abs(0.5 * sigma * rng.standard_normal(spec.bars)))
     low = np.minimum(open_, close) * np.exp(-np.abs(0.5 * sigma * rng.standard_normal(spec.bars)))
     volume = np.round(rng.lognormal(10.0, 0.5, spec.bars) * sigma / max(sigma.mean(), 1e-12))
-    first = _start_ns(spec.start, step)
-    timestamps = first + np.arange(spec.bars, dtype=np.int64) * step
-    return Bars.from_arrays(
-        timestamps, open_, high, low, close, volume, symbol=spec.symbol, timeframe=spec.timeframe
-    )
+    return [open_, high, low, close, volume]
+
+
+def _timestamps(spec: SyntheticSpec, step: int) -> np.ndarray:
+    aware = spec.start if spec.start.tzinfo is not None else spec.start.replace(tzinfo=UTC)
+    moment = (aware - _EPOCH) // timedelta(microseconds=1) * 1_000
+    first = moment - moment % step
+    if not _MIN_NS <= first <= first + spec.bars * step <= _MAX_NS:
+        raise ValidationError(
+            "start and bars reach outside the years 1678 to 2262 that timestamps hold; "
+            "start nearer today or generate fewer bars",
+            details={"field": "start"},
+        )
+    return first + np.arange(spec.bars, dtype=np.int64) * step
 
 
 def _regime_multipliers(rng: np.random.Generator, spec: SyntheticSpec) -> np.ndarray:
@@ -88,13 +111,6 @@ def _regime_multipliers(rng: np.random.Generator, spec: SyntheticSpec) -> np.nda
         lengths = np.concatenate((lengths, lengths))
     choices = rng.integers(0, len(spec.regimes), size=len(lengths))
     return np.repeat(np.asarray(spec.regimes, dtype=np.float64)[choices], lengths)[: spec.bars]
-
-
-def _start_ns(start: datetime, step: int) -> int:
-    aware = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
-    naive = aware.astimezone(UTC).replace(tzinfo=None)
-    moment = int(np.datetime64(naive, "ns").astype(np.int64))
-    return moment - moment % step
 
 
 class SyntheticProvider:

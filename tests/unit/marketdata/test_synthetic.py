@@ -74,3 +74,17 @@ async def test_synthetic_provider_window_is_slice_of_one_history() -> None:
 async def test_synthetic_provider_unknown_symbol_not_found() -> None:
     with pytest.raises(NotFoundError):
         await SyntheticProvider(symbols={"AAA"}).fetch("BBB", "1d", None, None)
+
+
+def test_synthetic_bars_overflowing_prices_rejected() -> None:
+    start = datetime(1700, 1, 1, tzinfo=UTC)
+    extreme = spec(timeframe="1d", start=start, bars=100_000, drift=5.0, volatility=0.01)
+    with pytest.raises(ValidationError) as error:
+        synthetic_bars(extreme)
+    assert error.value.details == {"field": "volatility"}
+
+
+def test_synthetic_bars_start_beyond_timestamp_range_rejected() -> None:
+    with pytest.raises(ValidationError) as error:
+        synthetic_bars(spec(start=datetime(6511, 6, 23, tzinfo=UTC)))
+    assert error.value.details == {"field": "start"}
