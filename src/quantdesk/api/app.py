@@ -28,6 +28,7 @@ from quantdesk.api.routers import (
     users,
 )
 from quantdesk.api.routers import market_data as market_data_routes
+from quantdesk.api.websocket import install as install_websocket
 from quantdesk.logs import configure_logging
 from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
 from quantdesk.settings import Settings, load_settings
@@ -44,6 +45,7 @@ TAGS = [
     {"name": "strategies", "description": "Saved strategies and the strategy type registry."},
     {"name": "backtests", "description": "Backtest runs: status, metrics, trades and equity."},
     {"name": "optimizations", "description": "Grid, Optuna and walk-forward searches."},
+    {"name": "realtime", "description": "The WebSocket stream of live events (docs/realtime.md)."},
 ]
 
 
@@ -86,4 +88,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router, prefix="/api/v1")
     for module in (strategy_types, strategies, backtests, optimizations):
         app.include_router(module.router, prefix="/api/v1")
+    install_websocket(app, settings)
     return app

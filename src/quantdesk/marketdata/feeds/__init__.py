@@ -1,0 +1,1 @@
+"""Live feeds: adapters of the ``LiveFeed`` port that stream quotes and completed bars."""
