@@ -28,9 +28,10 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen
 	@touch $@
 
-run: venv web ## Migrate, create the demo user once, and serve on http://$(HOST):$(PORT)
+run: venv web ## Migrate, create the demo user and demo data once, and serve on http://$(HOST):$(PORT)
 	$(BIN)/quantdesk db upgrade
 	$(BIN)/quantdesk demo
+	$(BIN)/quantdesk data demo
 	$(BIN)/quantdesk serve --host $(HOST) --port $(PORT)
 
 web: ## Build the dashboard in web/ when there is one (nothing to do otherwise)
