@@ -28,6 +28,7 @@ from quantdesk.api.routers import (
     users,
 )
 from quantdesk.api.routers import market_data as market_data_routes
+from quantdesk.api.static import install_static
 from quantdesk.api.websocket import install as install_websocket
 from quantdesk.logs import configure_logging
 from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
@@ -89,4 +90,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (strategy_types, strategies, backtests, optimizations):
         app.include_router(module.router, prefix="/api/v1")
     install_websocket(app, settings)
+    install_static(app)
     return app
