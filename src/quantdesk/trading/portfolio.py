@@ -70,11 +70,9 @@ class Position:
         self.cost_basis += change * fill.price
 
     def _close(self, change: Decimal, price: Decimal) -> None:
-        removed = (
-            self.cost_basis
-            if -change == self.quantity
-            else self.cost_basis * -change / self.quantity
-        )
+        # rounded to the database's places, so every later sum stays exact
+        share = -change / self.quantity
+        removed = self.cost_basis if share == 1 else quantize(self.cost_basis * share)
         self.realized_pnl += -change * price - removed
         self.cost_basis -= removed
         self.quantity += change
