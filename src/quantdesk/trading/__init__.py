@@ -4,6 +4,8 @@ Pure library: exact ``Decimal`` money, no database, no network. The service laye
 these values to and from the ``orders``, ``fills``, ``positions`` and ``risk_locks`` tables.
 """
 
+from quantdesk.trading.fills import Bar, BarFill, FillRules, match, match_exit
+from quantdesk.trading.instruments import check_order_steps, check_price, check_quantity
 from quantdesk.trading.orders import (
     Bracket,
     Fill,
@@ -14,6 +16,10 @@ from quantdesk.trading.orders import (
     Side,
     TimeInForce,
 )
+from quantdesk.trading.portfolio import LedgerEntry, Portfolio, Position
+from quantdesk.trading.protections import Lock, ProtectionRules, Protections
+from quantdesk.trading.risk import RiskContext, RiskLimits, RiskRejectedError, check_order
+from quantdesk.trading.sizing import size_by_risk
 from quantdesk.trading.state import (
     Accepted,
     Cancelled,
@@ -28,20 +34,39 @@ from quantdesk.trading.state import (
 
 __all__ = [
     "Accepted",
+    "Bar",
+    "BarFill",
     "Bracket",
     "Cancelled",
     "Event",
     "Expired",
     "Fill",
+    "FillRules",
     "Filled",
     "IllegalTransitionError",
+    "LedgerEntry",
+    "Lock",
     "Order",
     "OrderEvent",
     "OrderStatus",
     "OrderType",
+    "Portfolio",
+    "Position",
+    "ProtectionRules",
+    "Protections",
     "Rejected",
+    "RiskContext",
+    "RiskLimits",
+    "RiskRejectedError",
     "Side",
     "TimeInForce",
     "TimedOut",
+    "check_order",
+    "check_order_steps",
+    "check_price",
+    "check_quantity",
+    "match",
+    "match_exit",
+    "size_by_risk",
     "transition",
 ]
