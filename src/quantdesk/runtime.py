@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from quantdesk.db.engine import create_engine, create_session_factory
 from quantdesk.jobs.local import ProcessPoolExecutorAdapter
 from quantdesk.jobs.registry import load_modules
-from quantdesk.marketdata import twelvedata, yahoo
+from quantdesk.marketdata import synthetic, twelvedata, yahoo
 from quantdesk.marketdata._http import VendorClient
 from quantdesk.messaging.memory import MemoryBus, MemoryCache
 from quantdesk.messaging.redis import RedisBus, RedisCache, connect_redis
@@ -145,9 +145,13 @@ def build_job_runner(
 
 @asynccontextmanager
 async def embedded_jobs(
-    runtime: Runtime, *, observer: JobObserver | None = None
+    runtime: Runtime, *, observer: JobObserver | None = None, grace_seconds: float = 0.0
 ) -> AsyncIterator[JobRunner | None]:
-    """Run jobs inside this process for the duration, if ``run_jobs_in_api`` asks for it."""
+    """Run jobs inside this process for the duration, if ``run_jobs_in_api`` asks for it.
+
+    On the way out, jobs still running are put back in the queue at once (after
+    ``grace_seconds``), so stopping the API is never held up by a long sweep.
+    """
     if not runtime.settings.run_jobs_in_api:
         yield None
         return
@@ -156,13 +160,18 @@ async def embedded_jobs(
     try:
         yield runner
     finally:
-        await runner.stop()
+        await runner.stop(grace_seconds=grace_seconds)
         runtime.jobs = None
 
 
 def build_providers(settings: Settings) -> dict[str, ClosableProvider]:
-    """The data providers users can fetch from, each with its own retries and breaker."""
+    """The data providers users can fetch from, each vendor with its own retries and breaker.
+
+    ``synthetic`` invents a fixed, seeded history per symbol: demos and tests fetch from it
+    without a network.
+    """
     return {
+        synthetic.NAME: synthetic.SyntheticProvider(),
         yahoo.NAME: yahoo.YahooProvider(_vendor_client(settings, yahoo.NAME, yahoo.BASE_URL)),
         twelvedata.NAME: twelvedata.TwelveDataProvider(
             _vendor_client(settings, twelvedata.NAME, twelvedata.BASE_URL),
@@ -197,4 +206,5 @@ def service_config(settings: Settings) -> ServiceConfig:
         login_window_seconds=settings.login_window_seconds,
         allow_registration=settings.allow_registration,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        quote_ttl_seconds=settings.quote_ttl_seconds,
     )

@@ -36,7 +36,7 @@ from quantdesk.services.job_recovery import Contexts, death_reason, new_worker_i
 
 logger = structlog.get_logger(__name__)
 
-STOP_GRACE_SECONDS = 5.0
+STOP_GRACE_SECONDS = 1.0
 Result = dict[str, Any]
 
 
