@@ -157,10 +157,14 @@ class Connection:
             if self.closing is None:
                 await self._flush()
 
-    async def _flush(self) -> None:
-        self._last_flush = time.monotonic()
+    async def flush_control(self) -> None:
+        """Send the control frames still queued, such as the error that explains a close."""
         while self._control:
             await self._send_frame(self._control.popleft())
+
+    async def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        await self.flush_control()
         items = [*self._events, *self._latest.values()]
         if not items:
             return

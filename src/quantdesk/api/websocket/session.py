@@ -297,4 +297,5 @@ class Session:
             self.metrics.dropped.labels("closed").inc(pending)
         if closing is not None:
             with contextlib.suppress(Exception):  # the client may already be gone
+                await self.connection.flush_control()
                 await self.websocket.close(closing.code, closing.reason)
