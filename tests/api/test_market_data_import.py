@@ -186,3 +186,34 @@ async def test_market_data_writes_anonymous_unauthorized(
 ) -> None:
     response = await client.post(path, files={"file": ("a.csv", b"x", "text/csv")})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("initial_price", 1e-7), ("volatility", 6.0), ("drift", -6.0), ("regimes", [1.0, 11.0])],
+)
+async def test_synthetic_out_of_bounds_422_names_field(
+    client: httpx.AsyncClient, sign_in: SignIn, field: str, value: object
+) -> None:
+    user = await sign_in()
+    body = {"symbol": "syn", "timeframe": "1h", "start": "2024-01-01T00:00:00Z", field: value}
+    response = await client.post(SYNTHETIC, json=body, headers=user.headers)
+    assert response.status_code == 422
+    assert field in str(response.json()["error"]["details"])
+
+
+async def test_synthetic_overflowing_prices_422_names_field(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    body = {
+        "symbol": "syn",
+        "timeframe": "1d",
+        "start": "1800-01-01T00:00:00Z",
+        "bars": 100_000,
+        "drift": 5.0,
+        "volatility": 0.01,
+    }
+    response = await client.post(SYNTHETIC, json=body, headers=user.headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == {"field": "drift"}

@@ -25,8 +25,13 @@ import numpy as np
 from quantdesk.bars import Bars, timeframe_ns
 from quantdesk.errors import NotFoundError, ValidationError
 
+NAME = "synthetic"
 YEAR_NS = 365 * 86_400 * 10**9
 MAX_BARS = 5_000_000
+MIN_PRICE, MAX_PRICE = 1e-6, 1e9
+MAX_VOLATILITY = 5.0
+MAX_DRIFT = 5.0
+MAX_REGIME = 10.0
 DEFAULT_REGIMES = (0.5, 1.0, 2.5)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MIN_NS, _MAX_NS = -(2**63) + 1, 2**63 - 1
@@ -52,10 +57,22 @@ class SyntheticSpec:
         timeframe_ns(self.timeframe)
         checks = (
             ("bars", 1 <= self.bars <= MAX_BARS, f"between 1 and {MAX_BARS:,}"),
-            ("initial_price", self.initial_price > 0, "above zero"),
-            ("volatility", 0 <= self.volatility <= 5, "between 0 and 5 (500 % a year)"),
-            ("drift", abs(self.drift) <= 5, "between -5 and 5"),
-            ("regimes", bool(self.regimes) and min(self.regimes) > 0, "positive multipliers"),
+            (
+                "initial_price",
+                MIN_PRICE <= self.initial_price <= MAX_PRICE,
+                f"between {MIN_PRICE:g} and {MAX_PRICE:g}",
+            ),
+            (
+                "volatility",
+                0 <= self.volatility <= MAX_VOLATILITY,
+                f"between 0 and {MAX_VOLATILITY:g} ({MAX_VOLATILITY:.0%} a year)",
+            ),
+            ("drift", abs(self.drift) <= MAX_DRIFT, f"between -{MAX_DRIFT:g} and {MAX_DRIFT:g}"),
+            (
+                "regimes",
+                bool(self.regimes) and all(0 < r <= MAX_REGIME for r in self.regimes),
+                f"multipliers above 0 and at most {MAX_REGIME:g}",
+            ),
             ("regime_length", self.regime_length >= 1, "at least 1"),
             ("seed", self.seed >= 0, "zero or more"),
         )
@@ -65,19 +82,31 @@ class SyntheticSpec:
 
 
 def synthetic_bars(spec: SyntheticSpec) -> Bars:
-    """Generate ``spec.bars`` bars; the same spec always yields the same bars."""
+    """Generate ``spec.bars`` bars; the same spec always yields the same bars.
+
+    Raises:
+        ValidationError: A field is out of bounds, or the path would leave what a float
+            price holds (details name ``drift`` or ``volatility``, whichever drives it).
+    """
     spec.check()
     step = timeframe_ns(spec.timeframe)
     timestamps = _timestamps(spec, step)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         columns = _prices(np.random.default_rng(spec.seed), spec, step)
-    if not all(np.isfinite(column).all() for column in columns):
+    if not all(np.isfinite(column).all() and (column > 0).all() for column in columns[:4]):
+        field = _driving_field(spec)
         raise ValidationError(
-            "these parameters drive prices past what a float holds; lower drift, volatility "
-            "or bars",
-            details={"field": "volatility"},
+            f"these parameters drive prices past what a float holds; lower {field}, the "
+            "regimes or bars",
+            details={"field": field},
         )
     return Bars.from_arrays(timestamps, *columns, symbol=spec.symbol, timeframe=spec.timeframe)
+
+
+def _driving_field(spec: SyntheticSpec) -> str:
+    """Drift pushes the log-price one way; volatility drags it down by half its square."""
+    drag = 0.5 * (spec.volatility * max(spec.regimes)) ** 2
+    return "drift" if abs(spec.drift) > drag else "volatility"
 
 
 def _prices(rng: np.random.Generator, spec: SyntheticSpec, step: int) -> list[np.ndarray]:
@@ -116,16 +145,17 @@ def _regime_multipliers(rng: np.random.Generator, spec: SyntheticSpec) -> np.nda
 class SyntheticProvider:
     """A market-data provider that invents bars: the same symbol always gets the same series.
 
-    The seed comes from the symbol, and the series starts at ``origin``, so any window
-    of it is a slice of one fixed history.
+    The seed comes from the symbol, and each timeframe's series is the ``bars`` bars that
+    end at ``until``, so any window of it is a slice of one fixed history and fetching it
+    again stores nothing new.
     """
 
-    name = "synthetic"
+    name = NAME
 
     def __init__(
-        self, *, origin: datetime | None = None, bars: int = 10_000, symbols: set[str] | None = None
+        self, *, until: datetime | None = None, bars: int = 10_000, symbols: set[str] | None = None
     ) -> None:
-        self.origin = origin or datetime(2020, 1, 1, tzinfo=UTC)
+        self.until = _key(until) or datetime(2025, 1, 1, tzinfo=UTC)
         self.bars = bars
         self.symbols = {symbol.upper() for symbol in symbols} if symbols else None
 
@@ -136,9 +166,14 @@ class SyntheticProvider:
         symbol = symbol.upper()
         if self.symbols is not None and symbol not in self.symbols:
             raise NotFoundError("Symbol", symbol)
-        spec = SyntheticSpec(symbol, timeframe, self.origin, bars=self.bars, seed=seed_of(symbol))
+        step = timedelta(microseconds=timeframe_ns(timeframe) // 1_000)
+        origin = self.until - step * self.bars
+        spec = SyntheticSpec(symbol, timeframe, origin, bars=self.bars, seed=seed_of(symbol))
         bars = synthetic_bars(spec)
         return bars[_key(start) : _key(end)]
+
+    async def close(self) -> None:
+        """Release nothing: the provider holds no connection."""
 
 
 def seed_of(symbol: str) -> int:

@@ -61,14 +61,14 @@ class SyntheticCreate(BaseModel):
     start: UtcDateTime
     bars: int = Field(default=1_000, ge=1, le=MAX_SYNTHETIC_BARS)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
-    initial_price: float = Field(default=100.0, gt=0, le=1e9)
+    initial_price: float = Field(default=100.0, ge=1e-6, le=1e9)
     drift: float = Field(default=0.05, ge=-5, le=5, description="Annualised, 0.05 = 5 %.")
     volatility: float = Field(default=0.25, ge=0, le=5, description="Annualised, 0.25 = 25 %.")
-    regimes: list[float] = Field(
+    regimes: list[Annotated[float, Field(gt=0, le=10)]] = Field(
         default=[0.5, 1.0, 2.5],
         min_length=1,
         max_length=10,
-        description="Volatility multipliers the series switches between.",
+        description="Volatility multipliers (above 0, at most 10) the series switches between.",
     )
 
 
