@@ -107,7 +107,8 @@ async def test_backtest_saved_strategy_runs_with_its_symbols_and_overrides(
     response = await jobs_client.post(URL, json=sent, headers=user.headers)
     assert response.status_code == 202, response.text
     done = await wait_until_final(jobs_client, f"{URL}/{response.json()['id']}", user.headers)
-    assert done["parameters"] == {"fast": 3, "slow": 15} and done["symbols"] == ["WAVE"]
+    assert done["parameters"] == {"fast": 3, "slow": 15}
+    assert done["symbols"] == ["WAVE"]
     expected = run("sma_cross", bars, {"fast": 3, "slow": 15}).metrics.performance.total_return
     assert same(done["metrics"]["total_return"], expected)
 
@@ -173,4 +174,5 @@ async def test_backtest_list_newest_first(
     ]
     listed = (await idle_client.get(URL, headers=user.headers)).json()
     assert [item["id"] for item in listed["items"]] == ids[::-1]
-    assert listed["total"] == 3 and listed["items"][0]["status"] == "queued"
+    assert listed["total"] == 3
+    assert listed["items"][0]["status"] == "queued"

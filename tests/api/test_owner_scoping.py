@@ -57,7 +57,55 @@ SESSIONS = OwnedResource(
     methods=("GET", "DELETE"),
 )
 
-OWNED_RESOURCES = [SESSIONS]
+
+async def _create_strategy(client: httpx.AsyncClient, owner: SignedInUser) -> int:
+    body = {"name": f"trend {owner.id}", "type": "sma_cross", "symbols": ["SPY"]}
+    response = await client.post("/api/v1/strategies", json=body, headers=owner.headers)
+    assert response.status_code == 201
+    return int(response.json()["id"])
+
+
+async def _store_synthetic(client: httpx.AsyncClient, owner: SignedInUser) -> None:
+    body = {"symbol": "OWNED", "timeframe": "1d", "start": "2024-01-01T00:00:00Z", "bars": 60}
+    response = await client.post("/api/v1/market-data/synthetic", json=body, headers=owner.headers)
+    assert response.status_code in (200, 201)
+
+
+def _create_run(url: str, extra: dict[str, Any]) -> Create:
+    async def create(client: httpx.AsyncClient, owner: SignedInUser) -> int:
+        await _store_synthetic(client, owner)
+        body = {"strategy_type": "sma_cross", "parameters": {"fast": 3, "slow": 10}}
+        body |= {"symbols": ["OWNED"], "timeframe": "1d", **extra}
+        response = await client.post(url, json=body, headers=owner.headers)
+        assert response.status_code == 202
+        return int(response.json()["id"])
+
+    return create
+
+
+STRATEGIES = OwnedResource(
+    name="strategies",
+    list_url="/api/v1/strategies",
+    item_url="/api/v1/strategies/{id}",
+    create=_create_strategy,
+    patch_body={"description": "taken over"},
+)
+BACKTESTS = OwnedResource(
+    name="backtests",
+    list_url="/api/v1/backtests",
+    item_url="/api/v1/backtests/{id}",
+    create=_create_run("/api/v1/backtests", {}),
+    methods=("GET", "DELETE"),
+)
+OPTIMIZATIONS = OwnedResource(
+    name="optimizations",
+    list_url="/api/v1/optimizations",
+    item_url="/api/v1/optimizations/{id}",
+    create=_create_run("/api/v1/optimizations", {"grid": {"fast": [2, 3], "slow": [10]}}),
+    methods=("GET", "DELETE"),
+)
+
+OWNED_RESOURCES = [SESSIONS, STRATEGIES, BACKTESTS, OPTIMIZATIONS]
 
 JOBS = OwnedResource(
     name="jobs",

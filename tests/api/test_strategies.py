@@ -29,20 +29,26 @@ async def test_strategy_created_normalised_with_defaults(
     assert response.status_code == 201
     created = response.json()
     assert created["symbols"] == ["SPY", "QQQ"]
-    assert created["parameters"]["fast"] == 5 and created["parameters"]["slow"] > 5
+    assert created["parameters"]["fast"] == 5
+    assert created["parameters"]["slow"] > 5
     read = await client.get(f"{URL}/{created['id']}", headers=user.headers)
     assert read.json() == created
 
 
-async def test_strategy_duplicate_name_conflicts(client: httpx.AsyncClient, sign_in: SignIn) -> None:
+async def test_strategy_duplicate_name_conflicts(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
     user, other = await sign_in(), await sign_in()
     assert (await client.post(URL, json=strategy(), headers=user.headers)).status_code == 201
     again = await client.post(URL, json=strategy(), headers=user.headers)
-    assert again.status_code == 409 and "trend" in again.json()["error"]["message"]
+    assert again.status_code == 409
+    assert "trend" in again.json()["error"]["message"]
     assert (await client.post(URL, json=strategy(), headers=other.headers)).status_code == 201
 
 
-async def test_strategy_bad_parameters_name_them(client: httpx.AsyncClient, sign_in: SignIn) -> None:
+async def test_strategy_bad_parameters_name_them(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
     user = await sign_in()
     sent = strategy(parameters={"fast": 60, "slow": 50})
     response = await client.post(URL, json=sent, headers=user.headers)
@@ -62,7 +68,9 @@ async def test_strategy_rules_bad_expression_names_it(
     assert response.json()["error"]["details"]["parameter"] == "entry"
 
 
-async def test_strategy_unknown_type_lists_known(client: httpx.AsyncClient, sign_in: SignIn) -> None:
+async def test_strategy_unknown_type_lists_known(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
     user = await sign_in()
     response = await client.post(URL, json=strategy(type="nope"), headers=user.headers)
     assert response.status_code == 422
@@ -77,7 +85,8 @@ async def test_strategy_patch_revalidates_and_delete_removes(
     item = f"{URL}/{created['id']}"
     patched = await client.patch(item, json={"parameters": {"fast": 20}}, headers=user.headers)
     assert patched.status_code == 200
-    assert patched.json()["parameters"]["fast"] == 20 and patched.json()["parameters"]["slow"] == 50
+    assert patched.json()["parameters"]["fast"] == 20
+    assert patched.json()["parameters"]["slow"] == 50
     refused = await client.patch(item, json={"parameters": {"fast": 80}}, headers=user.headers)
     assert refused.status_code == 422
     assert (await client.delete(item, headers=user.headers)).status_code == 204

@@ -16,9 +16,10 @@ class SpaceRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    low: float | None = None
-    high: float | None = None
-    step: float | None = Field(default=None, gt=0)
+    # int first: whole-number bounds make an integer range, as the library reads them.
+    low: int | float | None = None
+    high: int | float | None = None
+    step: int | float | None = Field(default=None, gt=0)
     choices: list[Any] | None = Field(default=None, min_length=1)
 
 
