@@ -10,6 +10,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from quantdesk.db.base import utcnow
 from quantdesk.db.models import Job
 from quantdesk.db.repositories.jobs import JobRepository
@@ -92,6 +94,9 @@ async def test_recover_previous_incarnation_on_this_host_recovered_at_once(
     assert (job.status, job.error) == ("failed", "worker died while running (attempt 1 of 1)")
 
 
+# A worker process takes seconds to start; the recovery it exercises runs on both databases
+# in the tests above, so this one runs on SQLite alone.
+@pytest.mark.parametrize("db_backend", [None], indirect=True, ids=["sqlite"])
 async def test_worker_killed_mid_job_next_start_requeues_then_fails(
     runtime: Runtime, db_url: str, tmp_path: Path, make_user: MakeUser
 ) -> None:
