@@ -11,7 +11,7 @@ import typer
 import quantdesk.cli.data_fetch  # registers "data fetch" on the data group
 import quantdesk.cli.data_quality  # noqa: F401  (registers "data check" on the data group)
 from quantdesk import __version__
-from quantdesk.cli import backtest, data, db, demo, optimize, strategy, users, worker
+from quantdesk.cli import backtest, data, db, demo, feed, optimize, strategy, users, worker
 from quantdesk.cli import serve as serving
 from quantdesk.cli.common import console
 
@@ -30,6 +30,7 @@ app.add_typer(users.app, name="users")
 app.command("backtest")(backtest.backtest)
 app.command("optimize")(optimize.optimize)
 app.add_typer(strategy.app, name="strategy")
+app.add_typer(feed.app, name="feed")
 app.command("worker")(worker.worker)
 
 
