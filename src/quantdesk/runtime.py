@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from quantdesk.services.config import ServiceConfig
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.job_runner import JobObserver, JobRunner, RunnerOptions
 from quantdesk.settings import Settings
-from quantdesk.strategies.plugins import discover
+from quantdesk.strategies.plugins import STRATEGIES_DIR_VARIABLE, discover
 
 
 class ClosableProvider(MarketDataProvider, Protocol):
@@ -113,7 +114,12 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def load_user_strategies(folder: Path) -> list[str]:
-    """Register the strategies in the user's folder; a broken file is logged, never fatal."""
+    """Register the strategies in the user's folder; a broken file is logged, never fatal.
+
+    The folder is also exported as ``QUANTDESK_STRATEGIES_DIR`` so that job worker processes,
+    which inherit the environment, register the same strategies when they start.
+    """
+    os.environ[STRATEGIES_DIR_VARIABLE] = str(folder.resolve())
     return discover(folder) if folder.is_dir() else []
 
 

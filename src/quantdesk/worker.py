@@ -14,6 +14,7 @@ import signal
 import structlog
 
 from quantdesk.runtime import build_job_runner, build_runtime
+from quantdesk.services import backtests, optimizations  # noqa: F401  (register completion hooks)
 from quantdesk.settings import Settings
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from quantdesk.runtime import load_user_strategies
 from quantdesk.strategies import get
+from quantdesk.strategies.plugins import STRATEGIES_DIR_VARIABLE, discover_from_environment
 
 PLUGIN = '''
 from quantdesk.strategies import Signals, Strategy, register
@@ -31,3 +35,17 @@ def test_load_user_strategies_registers_files_in_folder(tmp_path: Path) -> None:
 
 def test_load_user_strategies_missing_folder_registers_nothing(tmp_path: Path) -> None:
     assert load_user_strategies(tmp_path / "absent") == []
+
+
+def test_worker_processes_find_folder_through_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(STRATEGIES_DIR_VARIABLE, raising=False)
+    (tmp_path / "flat_env.py").write_text(
+        PLUGIN.replace("always_flat_for_runtime", "always_flat_from_environment"),
+        encoding="utf-8",
+    )
+    load_user_strategies(tmp_path / "absent")
+    assert os.environ[STRATEGIES_DIR_VARIABLE] == str((tmp_path / "absent").resolve())
+    monkeypatch.setenv(STRATEGIES_DIR_VARIABLE, str(tmp_path))
+    assert discover_from_environment() == ["always_flat_from_environment"]

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import inspect
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from quantdesk.strategies.registry import register
 
 logger = logging.getLogger(__name__)
 NAMESPACE = "_quantdesk_plugin"
+# The composition root exports the user's folder here, for processes it starts.
+STRATEGIES_DIR_VARIABLE = "QUANTDESK_STRATEGIES_DIR"
 
 
 class PluginError(ConfigurationError):
@@ -143,3 +146,13 @@ def _log(error: PluginError) -> None:
         error.message,
         extra={"file": str(error.file), "line": error.line},
     )
+
+
+def discover_from_environment() -> list[str]:
+    """Register the strategies of the folder named by ``QUANTDESK_STRATEGIES_DIR``, if any.
+
+    Job worker processes call this at start-up so that they know the same user strategies
+    as the server that queued the job.
+    """
+    folder = os.environ.get(STRATEGIES_DIR_VARIABLE)
+    return discover(Path(folder)) if folder and Path(folder).is_dir() else []
