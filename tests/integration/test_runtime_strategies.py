@@ -27,6 +27,12 @@ class AlwaysFlatForRuntime(Strategy):
 '''
 
 
+@pytest.fixture(autouse=True)
+def restore_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_user_strategies exports the folder; undo that after each test."""
+    monkeypatch.delenv(STRATEGIES_DIR_VARIABLE, raising=False)
+
+
 def test_load_user_strategies_registers_files_in_folder(tmp_path: Path) -> None:
     (tmp_path / "flat.py").write_text(PLUGIN, encoding="utf-8")
     assert load_user_strategies(tmp_path) == ["always_flat_for_runtime"]
@@ -40,7 +46,6 @@ def test_load_user_strategies_missing_folder_registers_nothing(tmp_path: Path) -
 def test_worker_processes_find_folder_through_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(STRATEGIES_DIR_VARIABLE, raising=False)
     (tmp_path / "flat_env.py").write_text(
         PLUGIN.replace("always_flat_for_runtime", "always_flat_from_environment"),
         encoding="utf-8",
