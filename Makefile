@@ -57,9 +57,9 @@ contracts: venv ## Check the import direction between layers (import-linter)
 pytest: venv ## Run the test suite in parallel, with at least 85% line coverage
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --cov=quantdesk --cov-report=term --cov-fail-under=85
 
-bench: venv ## Measure HTTP latency under 50 concurrent clients (installs wrk if missing)
+bench: venv ## Run every benchmark beside its peer library; figures in benchmarks/results/
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y wrk; }
-	$(BIN)/python benchmarks/bench_http.py
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
 
 clean: ## Remove caches and coverage output (keeps .venv and the data in var/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis htmlcov
