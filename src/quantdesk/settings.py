@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = Field(default=20.0, gt=0)
     ws_max_messages_per_second: int = Field(default=20, ge=1)
 
+    ib_host: str = "127.0.0.1"
+    ib_port: int = Field(default=7497, ge=1, le=65535)
+    ib_client_id: int = Field(default=1, ge=0)
+    ib_account: str = ""
+    paper_commission: float = Field(default=0.0, ge=0, lt=1)
+    paper_slippage_bps: float = Field(default=0.0, ge=0, lt=10_000)
+    paper_participation: float | None = Field(default=None, gt=0, le=1)
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env != "production":
