@@ -24,7 +24,6 @@ CLIENT_TYPES = frozenset({"auth", "subscribe", "unsubscribe", "ping", "pong"})
 class CloseCode(IntEnum):
     """Why the server closed the socket; 4000-4999 are QuantDesk's own."""
 
-    GOING_AWAY = 1001
     IDLE_TIMEOUT = 4000
     PROTOCOL_ERROR = 4400
     UNAUTHORIZED = 4401
