@@ -64,7 +64,7 @@ class PaperBook:
         self._stream = stream
         self._clock = clock
         self._zone = ZoneInfo(timezone)
-        self._book: dict[str, list[str]] = {}
+        self._book: dict[str, dict[str, None]] = {}  # insertion-ordered, O(1) removal
         self._children: dict[str, list[str]] = {}
         self._groups: dict[str, list[str]] = {}
         self._last_close: dict[str, Decimal] = {}
@@ -127,7 +127,7 @@ class PaperBook:
         resting = self.orders[client_order_id]
         resting.active = True
         resting.extreme = self._last_close.get(resting.order.symbol)
-        self._book.setdefault(resting.order.symbol, []).append(client_order_id)
+        self._book.setdefault(resting.order.symbol, {})[client_order_id] = None
 
     def _budget(self, volume: float | None) -> list[Decimal | None]:
         if self.participation is None or volume is None:
@@ -242,7 +242,7 @@ class PaperBook:
 
     def _remove(self, resting: Resting) -> None:
         if resting.active:
-            self._book[resting.order.symbol].remove(resting.order.client_order_id)
+            self._book[resting.order.symbol].pop(resting.order.client_order_id, None)
 
     def _release(self, parent: Order, *, at_open: bool) -> list[str]:
         # children follow their entry's filled quantity; an entry that never filled takes them along
