@@ -456,6 +456,17 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "cost_basis",
+            sa.Numeric(precision=28, scale=10).with_variant(sa.String(length=30), "sqlite"),
+            server_default="0",
+            nullable=False,
+        ),
+        sa.Column(
+            "last_price",
+            sa.Numeric(precision=28, scale=10).with_variant(sa.String(length=30), "sqlite"),
+            nullable=True,
+        ),
+        sa.Column(
             "realized_pnl",
             sa.Numeric(precision=28, scale=10).with_variant(sa.String(length=30), "sqlite"),
             server_default="0",
@@ -1124,6 +1135,7 @@ def upgrade() -> None:
         ),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("rejection_reason", sa.Text(), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
         sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
         sa.Column("broker", sa.String(length=32), server_default="paper", nullable=False),
@@ -1144,7 +1156,8 @@ def upgrade() -> None:
         sa.CheckConstraint("mode IN ('paper', 'live')", name=op.f("ck_orders_mode")),
         sa.CheckConstraint("side IN ('buy', 'sell')", name=op.f("ck_orders_side")),
         sa.CheckConstraint(
-            "status IN ('new', 'accepted', 'partially_filled', 'filled', 'cancelled', 'rejected', 'expired')",
+            "status IN ('new', 'accepted', 'partially_filled', 'filled', 'cancelled', 'rejected', "
+            "'expired', 'unknown')",
             name=op.f("ck_orders_status"),
         ),
         sa.CheckConstraint(
@@ -1242,11 +1255,56 @@ def upgrade() -> None:
             ["order_id"], ["orders.id"], name=op.f("fk_fills_order_id_orders"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fills")),
-        sa.UniqueConstraint("broker_fill_id", name=op.f("uq_fills_broker_fill_id")),
+        sa.UniqueConstraint(
+            "order_id", "broker_fill_id", name=op.f("uq_fills_order_id_broker_fill_id")
+        ),
     )
     op.create_index(op.f("ix_fills_created_at"), "fills", ["created_at"], unique=False)
     op.create_index(op.f("ix_fills_executed_at"), "fills", ["executed_at"], unique=False)
     op.create_index(op.f("ix_fills_order_id"), "fills", ["order_id"], unique=False)
+    op.create_table(
+        "trading_configs",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("mode", sa.String(length=16), server_default="paper", nullable=False),
+        sa.Column("account", sa.String(length=64), server_default="default", nullable=False),
+        sa.Column(
+            "limits",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "initial_cash",
+            sa.Numeric(precision=28, scale=10).with_variant(sa.String(length=30), "sqlite"),
+            server_default="100000",
+            nullable=False,
+        ),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.CheckConstraint("mode IN ('paper', 'live')", name=op.f("ck_trading_configs_mode")),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_trading_configs_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trading_configs")),
+        sa.UniqueConstraint(
+            "user_id", "mode", "account", name=op.f("uq_trading_configs_user_id_mode_account")
+        ),
+    )
+    op.create_index(
+        op.f("ix_trading_configs_created_at"), "trading_configs", ["created_at"], unique=False
+    )
     op.create_table(
         "trades",
         sa.Column(
@@ -1457,6 +1515,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Children before parents; each table takes its indexes and constraints with it.
     for table in (
+        "trading_configs",
         "targets",
         "trades",
         "fills",

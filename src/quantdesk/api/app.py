@@ -15,6 +15,7 @@ from quantdesk.api.routers import (
     admin,
     auth,
     backtests,
+    broker_settings,
     health,
     indicators,
     instruments,
@@ -22,17 +23,27 @@ from quantdesk.api.routers import (
     market_data_fetch,
     market_data_quality,
     optimizations,
+    orders,
+    pnl,
+    positions,
     quotes,
     strategies,
     strategy_types,
+    trades,
+    trading,
     users,
 )
 from quantdesk.api.routers import market_data as market_data_routes
 from quantdesk.api.static import install_static
 from quantdesk.api.websocket import install as install_websocket
+from quantdesk.brokers.paper import PaperBroker
+from quantdesk.errors import ValidationError
 from quantdesk.logs import configure_logging
+from quantdesk.ports.broker import Broker
 from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
+from quantdesk.services.trading_runtime import TradingEngine
 from quantdesk.settings import Settings, load_settings
+from quantdesk.trading.fills import FillRules
 
 TAGS = [
     {"name": "auth", "description": "Register, log in, rotate and revoke tokens."},
@@ -46,6 +57,11 @@ TAGS = [
     {"name": "strategies", "description": "Saved strategies and the strategy type registry."},
     {"name": "backtests", "description": "Backtest runs: status, metrics, trades and equity."},
     {"name": "optimizations", "description": "Grid, Optuna and walk-forward searches."},
+    {"name": "orders", "description": "Orders through risk to the broker; idempotent ids."},
+    {"name": "positions", "description": "Net holdings with exact cost basis and P&L."},
+    {"name": "trades", "description": "Round trips from entry to exit."},
+    {"name": "pnl", "description": "Equity, cash and daily P&L."},
+    {"name": "trading", "description": "Risk limits, kill switch, protections, broker."},
     {"name": "realtime", "description": "The WebSocket stream of live events (docs/realtime.md)."},
 ]
 
@@ -58,10 +74,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or build_runtime(settings)
+        app.state.trading = TradingEngine(app.state.runtime.context, _broker_factory)
         try:
             async with embedded_jobs(app.state.runtime, observer=job_metrics(app)):
                 yield
         finally:
+            await app.state.trading.close()
             if runtime is None:
                 await app.state.runtime.close()
 
@@ -89,6 +107,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router, prefix="/api/v1")
     for module in (strategy_types, strategies, backtests, optimizations):
         app.include_router(module.router, prefix="/api/v1")
+    for module in (orders, positions, trades, pnl, trading, broker_settings):
+        app.include_router(module.router, prefix="/api/v1")
     install_websocket(app, settings)
     install_static(app)
     return app
+
+
+def _broker_factory(user_id: int, mode: str) -> Broker:
+    """Each user's own paper account; live trading needs a live adapter configured."""
+    if mode == "paper":
+        return PaperBroker(FillRules())
+    raise ValidationError(
+        f"mode: live trading is not configured on this server (user {user_id}); use 'paper'",
+        details={"field": "mode"},
+    )

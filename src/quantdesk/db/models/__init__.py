@@ -7,7 +7,7 @@ from quantdesk.db.models.market_data import Bar, IndicatorValue, Instrument
 from quantdesk.db.models.ml import MlModel, TrainingJob
 from quantdesk.db.models.portfolio import PnlSnapshot, Position, Target, Trade
 from quantdesk.db.models.strategies import Deployment, Signal, Strategy, StrategyEvent
-from quantdesk.db.models.trading import Fill, Order, RiskLock
+from quantdesk.db.models.trading import Fill, Order, RiskLock, TradingConfig
 from quantdesk.db.models.user import RefreshToken, User, UserSettings
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "StrategyEvent",
     "Target",
     "Trade",
+    "TradingConfig",
     "TrainingJob",
     "User",
     "UserSettings",

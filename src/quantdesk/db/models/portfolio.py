@@ -19,7 +19,12 @@ TARGET_STATUSES = ("active", "triggered", "cancelled", "expired")
 
 
 class Position(Base):
-    """The net holding of one instrument in one account; ``quantity`` < 0 is short."""
+    """The net holding of one instrument in one account; ``quantity`` < 0 is short.
+
+    ``cost_basis`` is the exact signed cost of the open quantity (average cost method);
+    ``average_price`` is derived from it and rounded, so the basis is what the books keep.
+    ``last_price`` is the latest mark (a fill or a bar's close) that values it.
+    """
 
     __tablename__ = "positions"
     __table_args__ = (
@@ -33,6 +38,8 @@ class Position(Base):
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     quantity: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     average_price: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    cost_basis: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    last_price: Mapped[Decimal | None]
     realized_pnl: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     opened_at: Mapped[datetime | None]
 

@@ -1,4 +1,4 @@
-"""Orders, their fills, and the risk locks that stop new orders.
+"""Orders, their fills, risk limits, and the risk locks that stop new orders.
 
 Prices, quantities and money are exact ``Decimal`` values (``Numeric(28, 10)``).
 """
@@ -26,6 +26,7 @@ ORDER_STATUSES = (
     "cancelled",
     "rejected",
     "expired",
+    "unknown",
 )
 LIQUIDITY = ("maker", "taker")
 LOCK_SCOPES = ("symbol", "account")
@@ -35,6 +36,8 @@ class Order(Base):
     """An order as sent to a broker, with its lifecycle; brackets link by ``parent_order_id``.
 
     ``status_history`` holds ``{"status", "at", "reason"}`` entries in order of change.
+    ``request_hash`` fingerprints the submitted body, so a repeated client order id with
+    another body is told apart from a retry of the same request.
     """
 
     __tablename__ = "orders"
@@ -69,6 +72,7 @@ class Order(Base):
     average_fill_price: Mapped[Decimal | None]
     reason: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     broker: Mapped[str] = mapped_column(String(32), default="paper", server_default="paper")
@@ -79,10 +83,16 @@ class Order(Base):
 
 
 class Fill(Base):
-    """One execution against an order; a partial fill is one row of several."""
+    """One execution against an order; a partial fill is one row of several.
+
+    ``broker_fill_id`` is unique per order, so a fill reported twice is stored once.
+    """
 
     __tablename__ = "fills"
-    __table_args__ = (one_of("liquidity", LIQUIDITY),)
+    __table_args__ = (
+        one_of("liquidity", LIQUIDITY),
+        UniqueConstraint("order_id", "broker_fill_id"),
+    )
 
     order_id: Mapped[int] = reference("orders")
     quantity: Mapped[Decimal]
@@ -90,7 +100,24 @@ class Fill(Base):
     commission: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     liquidity: Mapped[str | None] = mapped_column(String(16))
     executed_at: Mapped[datetime] = mapped_column(index=True)
-    broker_fill_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    broker_fill_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class TradingConfig(Base):
+    """One account's risk limits (``RiskLimits`` as JSON, kill switch included) and its
+    starting cash, from which cash and equity follow exactly as fills are booked."""
+
+    __tablename__ = "trading_configs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "mode", "account"),
+        one_of("mode", TRADING_MODES),
+    )
+
+    user_id: Mapped[int] = reference("users", index=False)
+    mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
+    account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    initial_cash: Mapped[Decimal] = mapped_column(default=Decimal(100_000), server_default="100000")
 
 
 class RiskLock(Base):

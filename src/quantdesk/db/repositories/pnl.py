@@ -1,0 +1,52 @@
+"""Queries on P&L snapshots: one per account and moment, for equity curves and daily P&L."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from quantdesk.db.models import PnlSnapshot
+from quantdesk.db.repositories.base import Repository
+
+
+class PnlRepository(Repository[PnlSnapshot]):
+    """Snapshots of equity and P&L."""
+
+    model = PnlSnapshot
+
+    async def at(self, user_id: int, mode: str, account: str, ts: datetime) -> PnlSnapshot | None:
+        """The snapshot taken at exactly ``ts``, or None."""
+        statement = select(PnlSnapshot).where(
+            PnlSnapshot.user_id == user_id,
+            PnlSnapshot.mode == mode,
+            PnlSnapshot.account == account,
+            PnlSnapshot.ts == ts,
+        )
+        return await self.session.scalar(statement)
+
+    async def last_before(
+        self, user_id: int, mode: str, account: str, before: datetime
+    ) -> PnlSnapshot | None:
+        """The latest snapshot strictly before ``before``, or None."""
+        statement = select(PnlSnapshot).where(
+            PnlSnapshot.user_id == user_id,
+            PnlSnapshot.mode == mode,
+            PnlSnapshot.account == account,
+            PnlSnapshot.ts < before,
+        )
+        return await self.session.scalar(statement.order_by(PnlSnapshot.ts.desc()).limit(1))
+
+    async def series(
+        self, user_id: int, mode: str, account: str, since: datetime | None
+    ) -> Sequence[PnlSnapshot]:
+        """The account's snapshots in time order, from ``since`` when given."""
+        statement = select(PnlSnapshot).where(
+            PnlSnapshot.user_id == user_id,
+            PnlSnapshot.mode == mode,
+            PnlSnapshot.account == account,
+        )
+        if since is not None:
+            statement = statement.where(PnlSnapshot.ts >= since)
+        return list(await self.session.scalars(statement.order_by(PnlSnapshot.ts)))
