@@ -21,13 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quantdesk.bars import COLUMNS, Bars
 from quantdesk.db.models import Bar
-from quantdesk.db.repositories import sqlite_arrow
+from quantdesk.db.repositories import sqlite_native
 from quantdesk.db.repositories.base import Repository
 
 Progress = Callable[[int, int], None]
@@ -224,16 +223,14 @@ async def _sqlite_load(
             params.append(str(_sqlite_text(np.array([bound], dtype=np.int64))[0]))
     params = _with_limit(params, window)
     driver = await _driver(connection)
-    path = await sqlite_arrow.committed_file(driver)
-    if path is None:
+    path = await sqlite_native.committed_file(driver)
+    columns = None
+    if path is not None:
+        columns = await asyncio.to_thread(sqlite_native.select_bars, path, sql, params)
+    if columns is None:
         return _sqlite_rows_to_bars(await driver.execute_fetchall(sql, params), timeframe, window)
-    table = await asyncio.to_thread(sqlite_arrow.select_table, path, sql, params)
-    if not table.num_rows:
-        return _sqlite_rows_to_bars([], timeframe, window)
-    text = table.column("ts")
-    timestamps = text.cast(pa.timestamp("us")).cast(pa.int64()).to_numpy() * 1_000
-    values = [table.column(name).cast(pa.float64()).to_numpy() for name in COLUMNS]
-    return _bars(timestamps, values, timeframe, window)
+    timestamps, values = columns
+    return _bars(timestamps, list(values), timeframe, window)
 
 
 def _sqlite_rows_to_bars(rows: Any, timeframe: str, window: Window) -> Bars:
