@@ -182,3 +182,19 @@ async def test_submit_while_reconnecting_raises_unavailable() -> None:
     with pytest.raises(UnavailableError, match="reconnecting"):
         await broker.submit(make_order("m1"))
     await broker.close()
+
+
+async def test_execution_without_commission_report_goes_out_after_wait_once() -> None:
+    broker, tws = await _broker(commission_wait=0.01)
+    messages = [m for m in flow("market_filled")["messages"] if m["call"] != "commissionReport"]
+    tws.answers["m1"] = {"messages": messages}
+    task = asyncio.create_task(broker.submit(make_order("m1", quantity=100)))
+    await asyncio.sleep(0)
+    tws.answer_placed()
+    await task
+    await asyncio.sleep(0.05)
+    tws.reply(
+        "m1", [{"call": "commissionReport", "execId": "0000e0d5.6553f0c1.01.01", "commission": 9.0}]
+    )
+    fills = [e.fill for e in await _events(broker) if e.fill is not None]
+    assert [(f.quantity, f.commission) for f in fills] == [(D(60), D(0)), (D(40), D(0))]

@@ -24,14 +24,15 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import ib_async
 
+from quantdesk.brokers._ib_fills import FillRelay
 from quantdesk.brokers._stream import EventStream, utc_now
-from quantdesk.brokers.ib_mapping import contract_for, fill_of, ib_order_of, status_of
+from quantdesk.brokers.ib_mapping import contract_for, fill_of, ib_order_of, status_of, symbol_of
 from quantdesk.errors import NotFoundError, UnavailableError
 from quantdesk.ports.broker import (
     BrokerAccount,
@@ -49,7 +50,7 @@ from quantdesk.resilience import (
     retry,
 )
 from quantdesk.trading.money import as_decimal
-from quantdesk.trading.orders import Bracket, Fill, Order, OrderStatus
+from quantdesk.trading.orders import Bracket, Order, OrderStatus
 
 logger = logging.getLogger(__name__)
 _QUIET = (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED)
@@ -119,8 +120,7 @@ class IbBroker:
         self._accepted: set[str] = set()
         self._reported: dict[str, OrderStatus] = {}
         self._waiters: dict[str, asyncio.Future[OrderUpdate]] = {}
-        self._pending: dict[str, tuple[Fill, asyncio.TimerHandle]] = {}
-        self._emitted: set[str] = set()
+        self._fills = FillRelay(self._stream, commission_wait)
         self._ids_synced = asyncio.Event()
         self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -155,10 +155,7 @@ class IbBroker:
             task.cancel()
         self.ib.disconnect()
         self._state = "disconnected"
-        for fill, handle in self._pending.values():
-            handle.cancel()
-            self._emit_fill(fill)
-        self._pending.clear()
+        self._fills.flush_all()
         self._stream.close()
 
     async def submit(self, order: Order) -> OrderUpdate:
@@ -221,7 +218,7 @@ class IbBroker:
     async def positions(self) -> list[BrokerPosition]:
         """Return the account's positions as IB reports them."""
         return [
-            BrokerPosition(_symbol_of(p.contract), as_decimal(p.position), as_decimal(p.avgCost))
+            BrokerPosition(symbol_of(p.contract), as_decimal(p.position), as_decimal(p.avgCost))
             for p in self.ib.positions(self.account_id)
             if p.position
         ]
@@ -381,39 +378,20 @@ class IbBroker:
     def _on_execution(self, trade: ib_async.Trade | None, fill: ib_async.Fill) -> None:
         execution = fill.execution
         client_order_id = execution.orderRef or self._by_id.get(execution.orderId)
-        if not client_order_id or execution.execId in self._emitted:
+        if not client_order_id or self._fills.seen(execution.execId):
             return
         symbol = self._symbol(client_order_id, fill.contract)
         commission = fill.commissionReport.commission
         ours = fill_of(execution, client_order_id, symbol, commission, execution.time)
         if trade is None or commission:
-            self._emit_fill(ours)
-            return
-        handle = asyncio.get_running_loop().call_later(
-            self.commission_wait, self._flush, execution.execId
-        )
-        self._pending[execution.execId] = (ours, handle)
+            self._fills.publish(ours)
+        else:
+            self._fills.hold(ours)
 
     def _on_commission(
         self, trade: ib_async.Trade, fill: ib_async.Fill, report: ib_async.CommissionReport
     ) -> None:
-        pending = self._pending.pop(report.execId, None)
-        if pending is None:
-            return
-        ours, handle = pending
-        handle.cancel()
-        commission = as_decimal(max(report.commission, 0.0))
-        self._emit_fill(replace(ours, commission=commission))
-
-    def _flush(self, exec_id: str) -> None:
-        pending = self._pending.pop(exec_id, None)
-        if pending is not None:
-            self._emit_fill(pending[0])
-
-    def _emit_fill(self, fill: Fill) -> None:
-        if fill.fill_id not in self._emitted:
-            self._emitted.add(fill.fill_id)
-            self._stream.fill(fill)
+        self._fills.commission(report.execId, report.commission)
 
     def _on_disconnected(self) -> None:
         if self._closing or self._state in ("connecting", "disconnected"):
@@ -454,12 +432,4 @@ class IbBroker:
 
     def _symbol(self, client_order_id: str, contract: ib_async.Contract) -> str:
         order = self._orders.get(client_order_id)
-        return order.symbol if order is not None else _symbol_of(contract)
-
-
-def _symbol_of(contract: ib_async.Contract) -> str:
-    if contract.secType == "CASH":
-        return f"{contract.symbol}.{contract.currency}"
-    if contract.secType == "FUT":
-        return f"{contract.symbol}@{contract.exchange}:{contract.lastTradeDateOrContractMonth}"
-    return contract.symbol
+        return order.symbol if order is not None else symbol_of(contract)

@@ -124,3 +124,12 @@ def fill_of(
         commission=as_decimal(max(commission, 0.0)),
         liquidity=str(execution.lastLiquidity) if execution.lastLiquidity else None,
     )
+
+
+def symbol_of(contract: ib_async.Contract) -> str:
+    """Return the QuantDesk symbol of an IB contract (the inverse of :func:`contract_for`)."""
+    if contract.secType == "CASH":
+        return f"{contract.symbol}.{contract.currency}"
+    if contract.secType == "FUT":
+        return f"{contract.symbol}@{contract.exchange}:{contract.lastTradeDateOrContractMonth}"
+    return contract.symbol

@@ -8,7 +8,7 @@ from decimal import Decimal
 import ib_async
 import pytest
 
-from quantdesk.brokers.ib_mapping import contract_for, fill_of, ib_order_of, status_of
+from quantdesk.brokers.ib_mapping import contract_for, fill_of, ib_order_of, status_of, symbol_of
 from quantdesk.errors import ValidationError
 from quantdesk.trading.orders import OrderStatus, OrderType, Side, TimeInForce
 from tests.fixtures.trading import make_order
@@ -118,3 +118,8 @@ def test_fill_of_execution_uses_exec_id_side_and_exact_price() -> None:
         Decimal("189.51"),
     )
     assert fill.commission == Decimal("1.25")
+
+
+@pytest.mark.parametrize("symbol", ["AAPL", "EUR.USD", "ES@CME:202512"])
+def test_symbol_of_contract_for_round_trips(symbol: str) -> None:
+    assert symbol_of(contract_for(symbol)) == symbol
