@@ -204,3 +204,9 @@ async def test_health_detailed_admin_sees_components_versions_and_pool(
     assert body["database"]["pool"]["checkedout"] >= 0
     assert body["cache_backend"] == "memory"
     assert settings.resolved_database_url not in response.text
+
+
+async def test_metrics_include_trading_engine_figures(client: httpx.AsyncClient) -> None:
+    text = (await client.get("/health/metrics")).text
+    assert "quantdesk_order_submit_seconds_bucket" in text
+    assert "quantdesk_fills_applied_total" in text

@@ -41,6 +41,7 @@ from quantdesk.errors import ValidationError
 from quantdesk.logs import configure_logging
 from quantdesk.ports.broker import Broker
 from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
+from quantdesk.services import trading_metrics
 from quantdesk.services.trading_runtime import TradingEngine
 from quantdesk.settings import Settings, load_settings
 from quantdesk.trading.fills import FillRules
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     install_error_handlers(app)
     install_middleware(app, settings)
+    app.state.metrics.register(trading_metrics.REGISTRY)
     app.include_router(health.router)
     for router in (auth.router, users.router, admin.router, jobs.router):
         app.include_router(router, prefix="/api/v1")
