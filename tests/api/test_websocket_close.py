@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
 
 from quantdesk.api.app import create_app
+from quantdesk.api.websocket import snapshots
 from quantdesk.api.websocket.protocol import CloseCode
 from quantdesk.db.models import User
 from quantdesk.runtime import Runtime
@@ -145,3 +146,20 @@ async def test_ws_flooding_client_gets_error_then_closes_4429(ws_url: str, sign_
         code, _ = await closed_with(client)
     assert error["code"] == "rate_limited"
     assert code == CloseCode.RATE_LIMITED
+
+
+async def test_ws_server_failure_closes_1011_and_server_keeps_serving(
+    ws_url: str, sign_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_ctx: object, _channel: object) -> object:
+        raise RuntimeError("a bug in a snapshot provider")
+
+    monkeypatch.setitem(snapshots._PROVIDERS, "events", broken)
+    user = await sign_in()
+    async with ws_client(ws_url, token=user.access_token) as client:
+        await client.send({"type": "subscribe", "channels": ["events"]})
+        code, _ = await closed_with(client)
+    async with ws_client(ws_url, token=user.access_token) as client:
+        subscribed = await client.subscribe("pnl")
+    assert code == CloseCode.INTERNAL_ERROR
+    assert subscribed["type"] == "subscribed"

@@ -21,6 +21,8 @@ from quantdesk.ports.bus import Bus
 from quantdesk.services import events
 
 RETRY_SECONDS = 1.0
+# Sign-ins and snapshots queue for these rather than exhaust the database pool in a storm.
+DATABASE_SLOTS = 8
 
 logger = structlog.get_logger(__name__)
 
@@ -41,6 +43,7 @@ class Hub:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
         self.connections: set[Connection] = set()
+        self.database_slots = asyncio.Semaphore(DATABASE_SLOTS)
         self._pumps: dict[str, _Pump] = {}
 
     @property

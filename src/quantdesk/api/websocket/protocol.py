@@ -24,6 +24,7 @@ CLIENT_TYPES = frozenset({"auth", "subscribe", "unsubscribe", "ping", "pong"})
 class CloseCode(IntEnum):
     """Why the server closed the socket; 4000-4999 are QuantDesk's own."""
 
+    INTERNAL_ERROR = 1011
     IDLE_TIMEOUT = 4000
     PROTOCOL_ERROR = 4400
     UNAUTHORIZED = 4401

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from starlette.websockets import WebSocket
+import structlog
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from quantdesk.api.websocket import snapshots
 from quantdesk.api.websocket.connection import Connection, FlushOptions
@@ -33,8 +34,13 @@ from quantdesk.api.websocket.protocol import (
 from quantdesk.errors import AuthenticationError, QuantDeskError
 from quantdesk.services import auth, events, tokens
 from quantdesk.services.context import ServiceContext
+from quantdesk.services.users import User
 
 Contexts = Callable[[], AbstractAsyncContextManager[ServiceContext]]
+
+logger = structlog.get_logger(__name__)
+# What a send or receive raises once the client has gone: an end, not a failure.
+GONE = (OSError, WebSocketDisconnect)
 
 CLOSE_LABELS = {
     CloseCode.IDLE_TIMEOUT: "idle",
@@ -43,6 +49,7 @@ CLOSE_LABELS = {
     CloseCode.AUTH_TIMEOUT: "auth_timeout",
     CloseCode.RATE_LIMITED: "rate_limited",
     CloseCode.TOO_SLOW: "too_slow",
+    CloseCode.INTERNAL_ERROR: "server_error",
 }
 
 
@@ -61,9 +68,13 @@ class SessionOptions:
 class Identity:
     """Who is signed in on this socket, with which token, until when (epoch seconds)."""
 
-    user_id: int
+    user: User
     token: str
     expires_at: float
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
 
 
 class Session:
@@ -91,13 +102,18 @@ class Session:
         self._window = (0, 0)  # (second, messages in it)
 
     async def serve(self) -> None:
-        """Authenticate, then run until the client leaves or the connection is closed."""
-        if not await self._authenticate():
-            await self._close("client_closed")
-            return
-        self.hub.connections.add(self.connection)
+        """Authenticate, then run until the client leaves or the connection is closed.
+
+        An unexpected failure (the database unreachable, a bug) is logged and closes this
+        socket with 1011; it never reaches the server.
+        """
         try:
-            await self._run_tasks()
+            if await self._authenticate():
+                self.hub.connections.add(self.connection)
+                await self._run_tasks()
+        except Exception as error:  # one client's failure must not crash the server
+            logger.exception("ws_session_failed", error=type(error).__name__)
+            self.connection.close(CloseCode.INTERNAL_ERROR, "server error; reconnect later")
         finally:
             self._detach()
             await self._close("client_closed")
@@ -109,11 +125,15 @@ class Session:
             asyncio.create_task(self._heartbeat()),
         ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            error = None if task.cancelled() else task.exception()
+            if error is not None and not isinstance(error, GONE):
+                raise error
 
     async def _send(self, frame: bytes) -> None:
         if self.codec.binary:
@@ -149,12 +169,12 @@ class Session:
         return True
 
     async def _sign_in(self, token: str) -> None:
-        async with self.contexts() as ctx:
+        async with self.hub.database_slots, self.contexts() as ctx:
             user = await auth.authenticate(ctx, token)
             claims = tokens.decode_token(ctx.config.secret_key, token, "access")
         if self.identity is not None and self.identity.user_id != user.id:
             raise AuthenticationError("a token of another user; open a new connection")
-        self.identity = Identity(user.id, token, claims.expires_at.timestamp())
+        self.identity = Identity(user, token, claims.expires_at.timestamp())
         self.connection.control(
             {
                 "type": "welcome",
@@ -232,8 +252,8 @@ class Session:
 
     async def _snapshot(self, channel: events.Channel) -> object:
         assert self.identity is not None
-        async with self.contexts() as ctx:
-            await auth.authenticate(ctx, self.identity.token)
+        async with self.hub.database_slots, self.contexts() as ctx:
+            ctx.actor = self.identity.user  # checked at sign-in; revocation at each ping
             return await snapshots.snapshot(ctx, channel)
 
     def _unsubscribe(self, name: str) -> None:
@@ -278,7 +298,7 @@ class Session:
     async def _revalidate(self) -> None:
         assert self.identity is not None
         try:
-            async with self.contexts() as ctx:
+            async with self.hub.database_slots, self.contexts() as ctx:
                 await auth.authenticate(ctx, self.identity.token)
         except AuthenticationError as error:
             self.connection.close(CloseCode.UNAUTHORIZED, error.message)
