@@ -3,6 +3,8 @@
 Kernels are compiled with floating-point contraction allowed (``fastmath={"contract"}``)
 and nothing else: fused multiply-adds keep NaN and infinity semantics, match TA-Lib's own
 FMA-built arithmetic bit for bit, and shorten the recursive averages' dependency chains.
+Division follows NumPy's error model (no ZeroDivisionError check, which would stop a
+loop from vectorising); every division that can meet a zero is guarded as TA-Lib's is.
 Each kernel writes into arrays NumPy allocated, which is cheaper than allocating inside.
 """
 
@@ -22,7 +24,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def fused(function: F) -> F:
     """Compile a kernel that may fuse multiply-adds (see the module docstring)."""
-    return cast(F, njit(cache=True, nogil=True, fastmath={"contract"})(function))
+    return cast(
+        F, njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy")(function)
+    )
+
+
+def inline_fused(function: F) -> F:
+    """Compile a :func:`fused` helper that Numba pastes into each kernel calling it."""
+    return cast(
+        F,
+        njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy", inline="always")(
+            function
+        ),
+    )
 
 
 @fused
@@ -100,50 +114,100 @@ def macd_into(
         histogram[i] = difference - smooth
 
 
-STOCHASTIC, WILLIAMS, MIDPOINT = 0, 1, 2
-
-
 @fused
-def _place(highest: float, lowest: float, close: float, mode: int) -> float:
-    if mode == MIDPOINT:
-        return (highest + lowest) / 2.0
-    if mode == WILLIAMS:
-        diff = (highest - lowest) / (-100.0)
-        return (highest - close) / diff if diff != 0.0 else 0.0
+def _stochastic(highest: float, lowest: float, close: float) -> float:
     if highest - lowest <= 1e-14 * (abs(highest) + abs(lowest)):
         return 0.0  # a range of rounding noise (an RSI that has not moved) counts as empty
     return (close - lowest) / ((highest - lowest) / 100.0)
 
 
 @fused
-def window_into(
-    high: FloatArray,
-    low: FloatArray,
-    close: FloatArray,
-    start: int,
-    period: int,
-    mode: int,
-    out: FloatArray,
-) -> None:
-    """Place each close within its ``period``-bar high-low range (fast %K, %R or midpoint).
+def _williams(highest: float, lowest: float, close: float) -> float:
+    span = highest - lowest
+    return (close - highest) * 100.0 / span if span != 0.0 else 0.0
 
-    Extremes come from van Herk/Gil-Werman blocks: suffix extremes of one block joined
-    with running extremes of the next, three comparisons a bar whatever the period.
-    """
-    n = high.shape[0]
-    nan_head(out, start + period - 1)
-    top, bottom = np.empty(period), np.empty(period)
-    for block in range(start, n - period + 1, period):
-        top[period - 1], bottom[period - 1] = high[block + period - 1], low[block + period - 1]
-        for j in range(period - 2, -1, -1):
-            top[j] = max(high[block + j], top[j + 1])
-            bottom[j] = min(low[block + j], bottom[j + 1])
-        run_top, run_bottom = -np.inf, np.inf
-        for i in range(block + period - 1, min(block + 2 * period - 1, n)):
-            if i >= block + period:
-                run_top, run_bottom = max(run_top, high[i]), min(run_bottom, low[i])
-            j = i - period + 1 - block
-            out[i] = _place(max(top[j], run_top), min(bottom[j], run_bottom), close[i], mode)
+
+@fused
+def _midpoint(highest: float, lowest: float, close: float) -> float:
+    return (highest + lowest) / 2.0
+
+
+@fused
+def _suffix_extremes(
+    high: FloatArray, low: FloatArray, top: FloatArray, bottom: FloatArray
+) -> None:
+    # top[j], bottom[j]: highest of high[j:] and lowest of low[j:] within one block.
+    size = top.shape[0]
+    up, down = high[size - 1], low[size - 1]
+    for step in range(size):
+        j = size - 1 - step
+        up, down = max(up, high[j]), min(down, low[j])
+        top[j], bottom[j] = up, down
+
+
+def _window_kernel(place: Callable[[float, float, float], float]) -> Any:
+    """Compile a rolling high-low kernel around ``place`` (a constant, so it is inlined)."""
+
+    @fused
+    def window_into(
+        high: FloatArray,
+        low: FloatArray,
+        close: FloatArray,
+        start: int,
+        period: int,
+        out: FloatArray,
+    ) -> None:
+        n = high.shape[0]
+        nan_head(out, start + period - 1)
+        if start + period > n:
+            return
+        tops, bottoms = np.empty((3, period)), np.empty((3, period))
+        _suffix_extremes(
+            high[start : start + period], low[start : start + period], tops[0], bottoms[0]
+        )
+        block, side = start + period, 0
+        while block + period <= n:
+            top, bottom, next_top, next_bottom = (
+                tops[side],
+                bottoms[side],
+                tops[1 - side],
+                bottoms[1 - side],
+            )
+            highs, lows = high[block : block + period], low[block : block + period]
+            closes, target = (
+                close[block - 1 : block + period - 1],
+                out[block - 1 : block + period - 1],
+            )
+            run_up, run_down = -np.inf, np.inf
+            back_up, back_down = highs[period - 1], lows[period - 1]
+            for j in range(period):
+                up, down = top[j], bottom[j]
+                tops[2, j] = up if up > run_up else run_up
+                bottoms[2, j] = down if down < run_down else run_down
+                up, down = highs[j], lows[j]
+                run_up = run_up if run_up > up else up
+                run_down = run_down if run_down < down else down
+                back = period - 1 - j
+                up, down = highs[back], lows[back]
+                back_up = back_up if back_up > up else up
+                back_down = back_down if back_down < down else down
+                next_top[back], next_bottom[back] = back_up, back_down
+            for j in range(period):
+                target[j] = place(tops[2, j], bottoms[2, j], closes[j])
+            block, side = block + period, 1 - side
+        run_up, run_down = -np.inf, np.inf
+        for i in range(block - 1, n):
+            if i >= block:
+                run_up, run_down = max(run_up, high[i]), min(run_down, low[i])
+            j = i - block + 1
+            out[i] = place(max(tops[side, j], run_up), min(bottoms[side, j], run_down), close[i])
+
+    return window_into
+
+
+stochastic_into = _window_kernel(_stochastic)
+williams_into = _window_kernel(_williams)
+midpoint_into = _window_kernel(_midpoint)
 
 
 @fused
@@ -157,7 +221,7 @@ def stoch_into(
     fastk_period, slowk_period, slowd_period = periods
     fastk, slowk, slowd = out
     start = first_valid_all(high, low, close, close)
-    window_into(high, low, close, start, fastk_period, STOCHASTIC, fastk)
+    stochastic_into(high, low, close, start, fastk_period, fastk)
     sma_into(fastk, start + fastk_period - 1, slowk_period, slowk)
     sma_into(slowk, start + fastk_period + slowk_period - 2, slowd_period, slowd)
     nan_head(slowk, start + fastk_period + slowk_period + slowd_period - 3)
@@ -173,37 +237,83 @@ def stochrsi_into(
     strength, fastk, fastd = out
     start = first_valid(values) + period
     rsi_into(values, start - period, period, strength)
-    window_into(strength, strength, strength, start, fastk_period, STOCHASTIC, fastk)
+    stochastic_into(strength, strength, strength, start, fastk_period, fastk)
     sma_into(fastk, start + fastk_period - 1, fastd_period, fastd)
     nan_head(fastk, start + fastk_period + fastd_period - 2)
+
+
+@fused
+def _cci(typical: float, average: float, deviation: float, scale: float) -> float:
+    distance = typical - average
+    tie = abs(distance) <= 1e-14 * (abs(typical) + abs(average))
+    return distance * scale / deviation if not tie and deviation != 0.0 else 0.0
+
+
+@fused
+def _cci_one(ring: FloatArray, typical: float, scale: float) -> float:
+    period = ring.shape[0]
+    total = 0.0
+    for k in range(period):
+        total += ring[k]
+    average = total / period
+    deviation = 0.0
+    for k in range(period):
+        deviation += abs(ring[k] - average)
+    return _cci(typical, average, deviation, scale)
+
+
+@fused
+def _cci_lanes(ring: FloatArray, slot: int, typical: FloatArray, lanes: np.ndarray) -> int:
+    # lanes[k, j]: ring slot k as bar j of the four sees it; returns the next free slot.
+    period = ring.shape[0]
+    for k in range(period):
+        lanes[k, 0] = lanes[k, 1] = lanes[k, 2] = lanes[k, 3] = ring[k]
+    for j in range(4):
+        ring[slot] = typical[j]
+        for later in range(j, 4):
+            lanes[slot, later] = typical[j]
+        slot = slot + 1 if slot + 1 < period else 0
+    return slot
 
 
 @fused
 def cci_into(
     high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
 ) -> None:
+    """Commodity channel index in TA-Lib's ring order, four bars at a time.
+
+    The mean must be summed in TA-Lib's ring-buffer order (the deviation from it cancels
+    digits), a chain of ``period`` dependent adds a bar; four bars' chains run side by side.
+    """
     n = high.shape[0]
     start = first_valid_all(high, low, close, close)
-    nan_head(out, start + period - 1)
-    ring = np.empty(period)
-    for i in range(start, n):
-        typical = (high[i] + low[i] + close[i]) / 3
-        ring[(i - start) % period] = typical
-        if i < start + period - 1:
-            continue
-        average = 0.0
-        for j in range(period):
-            average += ring[j]
-        average /= period
-        deviation = 0.0
-        for j in range(period):
-            deviation += abs(ring[j] - average)
-        distance = typical - average
-        tie = abs(distance) <= 1e-14 * (abs(typical) + abs(average))
-        if not tie and deviation != 0.0:
-            out[i] = distance / (0.015 * (deviation / period))
-        else:
-            out[i] = 0.0
+    first = start + period - 1
+    nan_head(out, first)
+    ring, lanes, typical = np.empty(period), np.empty((period, 4)), np.empty(4)
+    for i in range(start, min(first, n)):
+        ring[i - start] = (high[i] + low[i] + close[i]) / 3
+    scale, slot, i = period / 0.015, period - 1, first
+    while i + 3 < n:
+        for j in range(4):
+            typical[j] = (high[i + j] + low[i + j] + close[i + j]) / 3
+        slot = _cci_lanes(ring, slot, typical, lanes)
+        a0 = a1 = a2 = a3 = 0.0
+        for k in range(period):
+            a0, a1, a2, a3 = a0 + lanes[k, 0], a1 + lanes[k, 1], a2 + lanes[k, 2], a3 + lanes[k, 3]
+        a0, a1, a2, a3 = a0 / period, a1 / period, a2 / period, a3 / period
+        d0 = d1 = d2 = d3 = 0.0
+        for k in range(period):
+            d0 += abs(lanes[k, 0] - a0)
+            d1 += abs(lanes[k, 1] - a1)
+            d2 += abs(lanes[k, 2] - a2)
+            d3 += abs(lanes[k, 3] - a3)
+        out[i], out[i + 1] = _cci(typical[0], a0, d0, scale), _cci(typical[1], a1, d1, scale)
+        out[i + 2], out[i + 3] = _cci(typical[2], a2, d2, scale), _cci(typical[3], a3, d3, scale)
+        i += 4
+    for rest in range(i, n):
+        ring[slot] = (high[rest] + low[rest] + close[rest]) / 3
+        out[rest] = _cci_one(ring, ring[slot], scale)
+        slot = slot + 1 if slot + 1 < period else 0
 
 
 @fused

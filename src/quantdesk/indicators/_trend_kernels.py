@@ -94,6 +94,7 @@ def adx_into(
 def sar_into(
     high: FloatArray, low: FloatArray, acceleration: float, maximum: float, out: FloatArray
 ) -> None:
+    """Parabolic SAR in TA-Lib's order, one branch per direction (each well predicted)."""
     n = high.shape[0]
     start = first_valid_all(high, low, high, low) + 1
     nan_head(out, start)
@@ -104,32 +105,30 @@ def sar_into(
     up, down = high[start] - high[start - 1], low[start - 1] - low[start]
     rising = not (down > 0.0 and up < down)
     extreme = high[start] if rising else low[start]
-    sar = low[start - 1] if rising else high[start - 1]
+    level = low[start - 1] if rising else high[start - 1]
     new_high, new_low = high[start], low[start]
     for i in range(start, n):
         prev_high, prev_low, new_high, new_low = new_high, new_low, high[i], low[i]
-        if new_low <= sar if rising else new_high >= sar:
-            rising = not rising
-            sar = extreme
-            factor = acceleration
-            extreme = new_low if not rising else new_high
-            out[i] = sar = _clamp(sar, prev_high, prev_low, new_high, new_low, rising)
+        if rising and new_low <= level:
+            rising, factor = False, acceleration
+            out[i] = level = max(extreme, prev_high, new_high)
+            extreme = new_low
+            level = max(level + factor * (extreme - level), prev_high, new_high)
+        elif rising:
+            out[i] = level
+            if new_high > extreme:
+                extreme, factor = new_high, min(factor + acceleration, maximum)
+            level = min(level + factor * (extreme - level), prev_low, new_low)
+        elif new_high >= level:
+            rising, factor = True, acceleration
+            out[i] = level = min(extreme, prev_low, new_low)
+            extreme = new_high
+            level = min(level + factor * (extreme - level), prev_low, new_low)
         else:
-            out[i] = sar
-            if (new_high > extreme) if rising else (new_low < extreme):
-                extreme = new_high if rising else new_low
-                factor = min(factor + acceleration, maximum)
-        sar = _clamp(sar + factor * (extreme - sar), prev_high, prev_low, new_high, new_low, rising)
-
-
-@fused
-def _clamp(
-    sar: float, prev_high: float, prev_low: float, high: float, low: float, rising: bool
-) -> float:
-    """Keep the SAR outside the last two bars' range: below the lows when rising."""
-    if rising:
-        return min(sar, prev_low, low)
-    return max(sar, prev_high, high)
+            out[i] = level
+            if new_low < extreme:
+                extreme, factor = new_low, min(factor + acceleration, maximum)
+            level = max(level + factor * (extreme - level), prev_high, new_high)
 
 
 @fused

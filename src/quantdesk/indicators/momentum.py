@@ -25,7 +25,6 @@ from quantdesk.indicators._common import (
     first_valid_all,
 )
 from quantdesk.indicators._momentum_kernels import (
-    WILLIAMS,
     cci_into,
     macd_into,
     mfi_into,
@@ -34,7 +33,7 @@ from quantdesk.indicators._momentum_kernels import (
     rsi_into,
     stoch_into,
     stochrsi_into,
-    window_into,
+    williams_into,
 )
 from quantdesk.indicators.moving_averages import period_parameter
 from quantdesk.indicators.registry import Input, Parameter, indicator
@@ -243,7 +242,7 @@ def willr(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 1
     columns = hlc_columns(high, low, close)
     out = np.empty_like(columns[0])
     start = first_valid_all(*columns, columns[2])
-    window_into(*columns, start, check_period(timeperiod), WILLIAMS, out)
+    williams_into(*columns, start, check_period(timeperiod), out)
     return out
 
 

@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 from quantdesk.errors import ValidationError
 from quantdesk.indicators import momentum
 from quantdesk.indicators.registry import compute, get
+from tests.fixtures.market_data import synthetic_ohlcv
 from tests.fixtures.talib_checks import DATASET_IDS, assert_matches_talib, dataset
 
 SINGLE = {
@@ -198,3 +199,23 @@ def test_mfi_stays_within_0_and_100(close: np.ndarray, volume: float, period: in
     valid = values[period:]
     assert np.isfinite(valid).all()
     assert ((valid >= 0.0) & (valid <= 100.0)).all()
+
+
+@pytest.mark.parametrize("period", [1, 2, 3, 14])
+def test_window_oscillators_at_every_length_near_block_edges_match_talib(period: int) -> None:
+    data = synthetic_ohlcv(4 * period + 3, seed=period)
+    for length in range(max(period, 2), 4 * period + 3):
+        columns = (data["high"][:length], data["low"][:length], data["close"][:length])
+        ours = momentum.stoch(*columns, fastk_period=period, slowk_period=1, slowd_period=1)
+        theirs = talib.STOCH(*columns, fastk_period=period, slowk_period=1, slowd_period=1)
+        assert_oscillator_matches(ours.k, theirs[0])
+        if period > 1:
+            assert_matches_talib(momentum.willr(*columns, period), talib.WILLR(*columns, period))
+
+
+@pytest.mark.parametrize("period", [2, 5, 14])
+def test_cci_at_every_length_after_warm_up_matches_talib(period: int) -> None:
+    data = synthetic_ohlcv(period + 12, seed=period)
+    for length in range(period, period + 12):
+        columns = (data["high"][:length], data["low"][:length], data["close"][:length])
+        assert_matches_talib(momentum.cci(*columns, period), talib.CCI(*columns, period))

@@ -103,3 +103,12 @@ def test_registry_lists_trend_outputs_and_talib_flags() -> None:
     assert not get("ichimoku").talib
     assert get("sar").talib
     assert [p.name for p in get("sar").parameters] == ["acceleration", "maximum"]
+
+
+@pytest.mark.parametrize(("acceleration", "maximum"), SAR_PARAMETERS[:3])
+def test_sar_on_zigzag_prices_flips_where_talib_flips(acceleration: float, maximum: float) -> None:
+    wave = 100.0 + 5.0 * np.sin(np.arange(400) / 3.0) + np.arange(400) * 0.01
+    high, low = wave + 1.0, wave - 1.0
+    ours = trend.sar(high, low, acceleration, maximum)
+    assert_matches_talib(ours, talib.SAR(high, low, acceleration, maximum))
+    assert (np.diff(np.sign(ours[1:] - wave[1:])) != 0).sum() > 10
