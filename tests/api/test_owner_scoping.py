@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.deployments import create_owned_deployment
 from tests.fixtures.jobs import create_owned_job
 from tests.fixtures.users import SignedInUser, SignIn, log_in
 
@@ -115,6 +116,15 @@ JOBS = OwnedResource(
     methods=("GET", "DELETE"),
 )
 OWNED_RESOURCES.append(JOBS)
+
+DEPLOYMENTS = OwnedResource(
+    name="deployments",
+    list_url="/api/v1/deployments",
+    item_url="/api/v1/deployments/{id}",
+    create=create_owned_deployment,
+    patch_body={"risk_profile": {"quantity": "5"}},
+)
+OWNED_RESOURCES.append(DEPLOYMENTS)
 
 CASES = [
     pytest.param(resource, method, id=f"{resource.name}-{method}")

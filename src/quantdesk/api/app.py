@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -16,6 +16,7 @@ from quantdesk.api.routers import (
     auth,
     backtests,
     broker_settings,
+    deployments,
     health,
     indicators,
     instruments,
@@ -36,12 +37,18 @@ from quantdesk.api.routers import (
 from quantdesk.api.routers import market_data as market_data_routes
 from quantdesk.api.static import install_static
 from quantdesk.api.websocket import install as install_websocket
+from quantdesk.bars import Bars
 from quantdesk.brokers.paper import PaperBroker
 from quantdesk.errors import ValidationError
 from quantdesk.logs import configure_logging
+from quantdesk.marketdata.feeds.replay import ReplayFeed
+from quantdesk.marketdata.feeds.synthetic import SyntheticFeed
 from quantdesk.ports.broker import Broker
+from quantdesk.ports.market_data import LiveFeed
 from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
 from quantdesk.services import trading_metrics
+from quantdesk.services.deployment_runner import DeploymentRunner
+from quantdesk.services.deployments import FeedSpec
 from quantdesk.services.trading_runtime import TradingEngine
 from quantdesk.settings import Settings, load_settings
 from quantdesk.trading.fills import FillRules
@@ -63,6 +70,7 @@ TAGS = [
     {"name": "trades", "description": "Round trips from entry to exit."},
     {"name": "pnl", "description": "Equity, cash and daily P&L."},
     {"name": "trading", "description": "Risk limits, kill switch, protections, broker."},
+    {"name": "deployments", "description": "Strategies running on new bars, paper or live."},
     {"name": "realtime", "description": "The WebSocket stream of live events (docs/realtime.md)."},
 ]
 
@@ -76,10 +84,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or build_runtime(settings)
         app.state.trading = TradingEngine(app.state.runtime.context, _broker_factory)
+        app.state.deployments = DeploymentRunner(
+            app.state.runtime.context, app.state.trading, _feed_factory
+        )
         try:
             async with embedded_jobs(app.state.runtime, observer=job_metrics(app)):
+                await app.state.deployments.restore()
                 yield
         finally:
+            await app.state.deployments.close()
             await app.state.trading.close()
             if runtime is None:
                 await app.state.runtime.close()
@@ -109,7 +122,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router, prefix="/api/v1")
     for module in (strategy_types, strategies, backtests, optimizations):
         app.include_router(module.router, prefix="/api/v1")
-    for module in (orders, positions, trades, pnl, trading, broker_settings):
+    for module in (orders, positions, trades, pnl, trading, broker_settings, deployments):
         app.include_router(module.router, prefix="/api/v1")
     install_websocket(app, settings)
     install_static(app)
@@ -124,3 +137,10 @@ def _broker_factory(user_id: int, mode: str) -> Broker:
         f"mode: live trading is not configured on this server (user {user_id}); use 'paper'",
         details={"field": "mode"},
     )
+
+
+def _feed_factory(spec: FeedSpec, history: Mapping[str, Bars]) -> LiveFeed:
+    """Stored bars replayed with their own times, or a synthetic walk, at the spec's speed."""
+    if spec.kind == "replay":
+        return ReplayFeed(history, speed=spec.speed, live_time=False)
+    return SyntheticFeed(speed=spec.speed)
