@@ -114,6 +114,18 @@ def macd_into(
         histogram[i] = difference - smooth
 
 
+STOCHASTIC, WILLIAMS, MIDPOINT = 0, 1, 2
+
+
+@fused
+def _place(highest: float, lowest: float, close: float, mode: int) -> float:
+    if mode == WILLIAMS:
+        return _williams(highest, lowest, close)
+    if mode == MIDPOINT:
+        return _midpoint(highest, lowest, close)
+    return _stochastic(highest, lowest, close)
+
+
 @fused
 def _stochastic(highest: float, lowest: float, close: float) -> float:
     if highest - lowest <= 1e-14 * (abs(highest) + abs(lowest)):
@@ -145,69 +157,79 @@ def _suffix_extremes(
         top[j], bottom[j] = up, down
 
 
-def _window_kernel(place: Callable[[float, float, float], float]) -> Any:
-    """Compile a rolling high-low kernel around ``place`` (a constant, so it is inlined)."""
+@fused
+def window_into(
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    start: int,
+    period: int,
+    mode: int,
+    out: FloatArray,
+) -> None:
+    """Place each close within its ``period``-bar high-low range (fast %K, %R or midpoint).
 
-    @fused
-    def window_into(
-        high: FloatArray,
-        low: FloatArray,
-        close: FloatArray,
-        start: int,
-        period: int,
-        out: FloatArray,
-    ) -> None:
-        n = high.shape[0]
-        nan_head(out, start + period - 1)
-        if start + period > n:
-            return
-        tops, bottoms = np.empty((3, period)), np.empty((3, period))
-        _suffix_extremes(
-            high[start : start + period], low[start : start + period], tops[0], bottoms[0]
+    Extremes come from van Herk/Gil-Werman blocks: a window joins the suffix extremes of
+    the block it starts in with the running extremes of the next. One pass per block finds
+    its windows' extremes and the next suffix extremes, every running value in a register
+    (views spare Numba's negative-index checks); a second pass places the closes, a loop
+    the compiler specialises per mode and vectorises.
+    """
+    n = high.shape[0]
+    nan_head(out, start + period - 1)
+    if start + period > n:
+        return
+    tops, bottoms = np.empty((3, period)), np.empty((3, period))
+    _suffix_extremes(high[start : start + period], low[start : start + period], tops[0], bottoms[0])
+    block, side = start + period, 0
+    while block + period <= n:
+        top, bottom, next_top, next_bottom = (
+            tops[side],
+            bottoms[side],
+            tops[1 - side],
+            bottoms[1 - side],
         )
-        block, side = start + period, 0
-        while block + period <= n:
-            top, bottom, next_top, next_bottom = (
-                tops[side],
-                bottoms[side],
-                tops[1 - side],
-                bottoms[1 - side],
-            )
-            highs, lows = high[block : block + period], low[block : block + period]
-            closes, target = (
-                close[block - 1 : block + period - 1],
-                out[block - 1 : block + period - 1],
-            )
-            run_up, run_down = -np.inf, np.inf
-            back_up, back_down = highs[period - 1], lows[period - 1]
-            for j in range(period):
-                up, down = top[j], bottom[j]
-                tops[2, j] = up if up > run_up else run_up
-                bottoms[2, j] = down if down < run_down else run_down
-                up, down = highs[j], lows[j]
-                run_up = run_up if run_up > up else up
-                run_down = run_down if run_down < down else down
-                back = period - 1 - j
-                up, down = highs[back], lows[back]
-                back_up = back_up if back_up > up else up
-                back_down = back_down if back_down < down else down
-                next_top[back], next_bottom[back] = back_up, back_down
-            for j in range(period):
-                target[j] = place(tops[2, j], bottoms[2, j], closes[j])
-            block, side = block + period, 1 - side
+        highs, lows = high[block : block + period], low[block : block + period]
+        closes, target = (
+            close[block - 1 : block + period - 1],
+            out[block - 1 : block + period - 1],
+        )
         run_up, run_down = -np.inf, np.inf
-        for i in range(block - 1, n):
-            if i >= block:
-                run_up, run_down = max(run_up, high[i]), min(run_down, low[i])
-            j = i - block + 1
-            out[i] = place(max(tops[side, j], run_up), min(bottoms[side, j], run_down), close[i])
+        back_up, back_down = highs[period - 1], lows[period - 1]
+        for j in range(period):
+            up, down = top[j], bottom[j]
+            tops[2, j] = up if up > run_up else run_up
+            bottoms[2, j] = down if down < run_down else run_down
+            up, down = highs[j], lows[j]
+            run_up = run_up if run_up > up else up
+            run_down = run_down if run_down < down else down
+            back = period - 1 - j
+            up, down = highs[back], lows[back]
+            back_up = back_up if back_up > up else up
+            back_down = back_down if back_down < down else down
+            next_top[back], next_bottom[back] = back_up, back_down
+        for j in range(period):
+            target[j] = _place(tops[2, j], bottoms[2, j], closes[j], mode)
+        block, side = block + period, 1 - side
+    _window_tail((high, low, close), block, (tops[side], bottoms[side]), mode, out)
 
-    return window_into
 
-
-stochastic_into = _window_kernel(_stochastic)
-williams_into = _window_kernel(_williams)
-midpoint_into = _window_kernel(_midpoint)
+@fused
+def _window_tail(
+    prices: tuple[FloatArray, FloatArray, FloatArray],
+    block: int,
+    suffix: tuple[FloatArray, FloatArray],
+    mode: int,
+    out: FloatArray,
+) -> None:
+    # The windows that start in the last whole block and end in the partial one after it.
+    high, low, close = prices
+    run_up, run_down = -np.inf, np.inf
+    for i in range(block - 1, high.shape[0]):
+        if i >= block:
+            run_up, run_down = max(run_up, high[i]), min(run_down, low[i])
+        j = i - block + 1
+        out[i] = _place(max(suffix[0][j], run_up), min(suffix[1][j], run_down), close[i], mode)
 
 
 @fused
@@ -221,7 +243,7 @@ def stoch_into(
     fastk_period, slowk_period, slowd_period = periods
     fastk, slowk, slowd = out
     start = first_valid_all(high, low, close, close)
-    stochastic_into(high, low, close, start, fastk_period, fastk)
+    window_into(high, low, close, start, fastk_period, STOCHASTIC, fastk)
     sma_into(fastk, start + fastk_period - 1, slowk_period, slowk)
     sma_into(slowk, start + fastk_period + slowk_period - 2, slowd_period, slowd)
     nan_head(slowk, start + fastk_period + slowk_period + slowd_period - 3)
@@ -237,7 +259,7 @@ def stochrsi_into(
     strength, fastk, fastd = out
     start = first_valid(values) + period
     rsi_into(values, start - period, period, strength)
-    stochastic_into(strength, strength, strength, start, fastk_period, fastk)
+    window_into(strength, strength, strength, start, fastk_period, STOCHASTIC, fastk)
     sma_into(fastk, start + fastk_period - 1, fastd_period, fastd)
     nan_head(fastk, start + fastk_period + fastd_period - 2)
 

@@ -25,6 +25,7 @@ from quantdesk.indicators._common import (
     first_valid_all,
 )
 from quantdesk.indicators._momentum_kernels import (
+    WILLIAMS,
     cci_into,
     macd_into,
     mfi_into,
@@ -33,7 +34,7 @@ from quantdesk.indicators._momentum_kernels import (
     rsi_into,
     stoch_into,
     stochrsi_into,
-    williams_into,
+    window_into,
 )
 from quantdesk.indicators.moving_averages import period_parameter
 from quantdesk.indicators.registry import Input, Parameter, indicator
@@ -242,7 +243,7 @@ def willr(high: ArrayLike, low: ArrayLike, close: ArrayLike, timeperiod: int = 1
     columns = hlc_columns(high, low, close)
     out = np.empty_like(columns[0])
     start = first_valid_all(*columns, columns[2])
-    williams_into(*columns, start, check_period(timeperiod), out)
+    window_into(*columns, start, check_period(timeperiod), WILLIAMS, out)
     return out
 
 

@@ -22,7 +22,7 @@ from quantdesk.indicators._common import (
     check_period,
     first_valid_all,
 )
-from quantdesk.indicators._momentum_kernels import midpoint_into
+from quantdesk.indicators._momentum_kernels import MIDPOINT, window_into
 from quantdesk.indicators._trend_kernels import adx_into, di_into, sar_into, supertrend_into
 from quantdesk.indicators.momentum import HLC, hlc_columns, int_parameter
 from quantdesk.indicators.moving_averages import period_parameter
@@ -205,6 +205,6 @@ def ichimoku(
     start = first_valid_all(*columns, columns[2])
     lines = [np.empty_like(columns[0]) for _ in periods]
     for period, line in zip(periods, lines, strict=True):
-        midpoint_into(*columns, start, period, line)
+        window_into(*columns, start, period, MIDPOINT, line)
     tenkan, kijun, senkou_b = lines
     return Ichimoku(tenkan, kijun, (tenkan + kijun) / 2.0, senkou_b, columns[2].copy())
