@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 UV = $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv run web test lint fmt types contracts pytest bench clean
+.PHONY: help venv run web web-client web-test e2e-deps test lint fmt types contracts pytest bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +38,21 @@ web: ## Build the dashboard in web/ when there is one (nothing to do otherwise)
 	@if [ -f web/package.json ]; then npm --prefix web ci && npm --prefix web run build; \
 	else echo "web: no web/package.json, no dashboard to build"; fi
 
-test: lint types contracts pytest ## Everything CI checks: lint, types, import contracts, tests
+web-client: venv ## Regenerate the dashboard's typed API client from the API's OpenAPI schema
+	$(BIN)/python web/scripts/openapi.py > web/openapi.json
+	npm --prefix web run client
+
+web-test: venv ## Dashboard checks: component tests, type check, client matches the OpenAPI schema
+	@test -d web/node_modules || npm --prefix web ci
+	npm --prefix web run typecheck
+	npm --prefix web test
+	$(BIN)/python web/scripts/openapi.py > web/node_modules/.openapi-current.json
+	node web/scripts/check-client.mjs web/node_modules/.openapi-current.json
+
+e2e-deps: ## Install Debian's Chromium for the browser tests when it is missing
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+test: lint types contracts e2e-deps web web-test pytest ## Everything CI checks: lint, types, contracts, dashboard, tests
 
 lint: venv ## Check lint rules and formatting (ruff)
 	$(BIN)/ruff check

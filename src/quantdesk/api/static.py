@@ -20,8 +20,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 
-def install_static(app: FastAPI, dist: Path = DEFAULT_DIST) -> None:
+def install_static(app: FastAPI, dist: Path | None = None) -> None:
     """Serve ``dist`` for every GET or HEAD that no API route answers; no-op without a build."""
+    dist = dist or DEFAULT_DIST
     if not (dist / "index.html").is_file():
         return
     app.router.default = DashboardFiles(dist.resolve(), fallback=app.router.default)

@@ -6,6 +6,8 @@
  */
 
 const AUTH = "/api/v1/auth";
+// A hint, not a secret: whether this browser signed in, so a first visit skips a doomed refresh.
+const SESSION_HINT = "quantdesk-session";
 const EARLY_SECONDS = 60;
 
 export interface TokenPair {
@@ -29,9 +31,16 @@ export function subscribeAuth(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Whether this browser holds a refresh cookie, as far as the page can tell. */
+export function hasSessionHint(): boolean {
+  return localStorage.getItem(SESSION_HINT) !== null;
+}
+
 function setToken(pair: TokenPair | null): void {
   clearTimeout(timer);
   accessToken = pair?.access_token ?? null;
+  if (pair) localStorage.setItem(SESSION_HINT, "1");
+  else localStorage.removeItem(SESSION_HINT);
   if (pair) {
     const delay = Math.max(5, pair.expires_in - EARLY_SECONDS) * 1000;
     timer = setTimeout(() => void refreshAccess(), delay);

@@ -776,6 +776,334 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Orders
+         * @description List the signed-in user's orders, newest first.
+         */
+        get: operations["orders-list_orders"];
+        put?: never;
+        /**
+         * Submit Order
+         * @description Send an order through the risk checks to the broker; a repeated id returns the first.
+         */
+        post: operations["orders-submit_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Order
+         * @description Show one order with its status history.
+         */
+        get: operations["orders-read_order"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel Order
+         * @description Cancel a working order at the broker.
+         */
+        delete: operations["orders-cancel_order"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Positions
+         * @description List the signed-in user's positions; flat ones only when asked.
+         */
+        get: operations["positions-list_positions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Trades
+         * @description List the signed-in user's trades, newest entry first.
+         */
+        get: operations["trades-list_trades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pnl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Pnl
+         * @description Show an account's equity, cash and P&L totals, and its daily P&L.
+         */
+        get: operations["pnl-read_pnl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trading/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Config
+         * @description Show an account's risk limits and starting cash.
+         */
+        get: operations["trading-read_config"];
+        /**
+         * Update Config
+         * @description Replace an account's risk limits; limits left out are not checked.
+         */
+        put: operations["trading-update_config"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trading/kill-switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Kill Switch
+         * @description Cancel every working order and block new ones, or lift the block.
+         */
+        post: operations["trading-kill_switch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trading/protections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Protections
+         * @description List the protections that block new entries now.
+         */
+        get: operations["trading-list_protections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trading/protections/{lock_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Release Protection
+         * @description Remove a protection now, allowing new entries again.
+         */
+        delete: operations["trading-release_protection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/broker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Broker Settings
+         * @description Show the broker and which credential fields are set, never their values.
+         */
+        get: operations["trading-read_broker_settings"];
+        /**
+         * Save Broker Settings
+         * @description Store the broker and its credentials, encrypted; earlier ones are replaced.
+         */
+        put: operations["trading-save_broker_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deployments
+         * @description List the signed-in user's deployments, newest first.
+         */
+        get: operations["deployments-list_deployments"];
+        put?: never;
+        /**
+         * Create Deployment
+         * @description Save a deployment of a strategy; it waits in ``pending`` until started.
+         */
+        post: operations["deployments-create_deployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments/{deployment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Deployment
+         * @description Show one deployment with its status.
+         */
+        get: operations["deployments-read_deployment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Deployment
+         * @description Delete a deployment that is not running; its orders and trades stay.
+         */
+        delete: operations["deployments-delete_deployment"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Deployment
+         * @description Change a stopped deployment's symbols, timeframe, feed or risk profile.
+         */
+        patch: operations["deployments-update_deployment"];
+        trace?: never;
+    };
+    "/api/v1/deployments/{deployment_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Deployment
+         * @description Start the deployment on its feed: each new bar runs the strategy and trades.
+         */
+        post: operations["deployments-start_deployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments/{deployment_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Deployment
+         * @description Stop the deployment; orders already sent stay at the broker.
+         */
+        post: operations["deployments-stop_deployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments/{deployment_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deployment Events
+         * @description List what the deployment reported, oldest first.
+         */
+        get: operations["deployments-list_deployment_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1012,6 +1340,33 @@ export interface components {
             client_secret?: string | null;
         };
         /**
+         * BrokerSettingsRead
+         * @description The broker and the names of the credential fields set; never their values.
+         */
+        BrokerSettingsRead: {
+            /** Broker */
+            broker: string | null;
+            /** Fields Set */
+            fields_set: string[];
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * BrokerSettingsUpdate
+         * @description The broker to trade live through and its credentials (stored encrypted).
+         */
+        BrokerSettingsUpdate: {
+            /**
+             * Broker
+             * @description 'paper' or 'ib'.
+             */
+            broker: string;
+            /** Credentials */
+            credentials?: {
+                [key: string]: string;
+            };
+        };
+        /**
          * ComponentRead
          * @description One dependency's check. ``error`` names the failure kind, never a driver message.
          */
@@ -1030,6 +1385,25 @@ export interface components {
             error?: string | null;
         };
         /**
+         * DailyPnlRead
+         * @description One day's closing equity and its P&L against the day before.
+         */
+        DailyPnlRead: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Equity */
+            equity: string;
+            /** Pnl */
+            pnl: string;
+            /** Realized Pnl */
+            realized_pnl: string;
+            /** Unrealized Pnl */
+            unrealized_pnl: string;
+        };
+        /**
          * DatabaseRead
          * @description The database as this process sees it; the URL is never included.
          */
@@ -1045,6 +1419,118 @@ export interface components {
             pool: {
                 [key: string]: number | string;
             };
+        };
+        /**
+         * DeploymentCreate
+         * @description A strategy to run on new bars: a saved one, or a type with parameters.
+         * @example {
+         *       "feed": {
+         *         "kind": "replay",
+         *         "speed": 600
+         *       },
+         *       "parameters": {
+         *         "fast": 10,
+         *         "slow": 30
+         *       },
+         *       "risk_profile": {
+         *         "quantity": "10"
+         *       },
+         *       "strategy_type": "sma_cross",
+         *       "symbols": [
+         *         "SPY"
+         *       ],
+         *       "timeframe": "1d"
+         *     }
+         */
+        DeploymentCreate: {
+            /** Strategy Id */
+            strategy_id?: number | null;
+            /** Strategy Type */
+            strategy_type?: string | null;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** Symbols */
+            symbols: string[];
+            /**
+             * Timeframe
+             * @default 1d
+             */
+            timeframe?: string;
+            /**
+             * Broker
+             * @default paper
+             * @enum {string}
+             */
+            broker?: "paper" | "ib";
+            /**
+             * Mode
+             * @default paper
+             * @enum {string}
+             */
+            mode?: "paper" | "live";
+            feed?: components["schemas"]["FeedBody"];
+            risk_profile?: components["schemas"]["RiskProfileBody"];
+        };
+        /**
+         * DeploymentRead
+         * @description A deployment as the API shows it, with its status and last error.
+         */
+        DeploymentRead: {
+            /** Id */
+            id: number;
+            /** Strategy Id */
+            strategy_id: number;
+            /** Symbols */
+            symbols: string[];
+            /** Timeframe */
+            timeframe: string;
+            /** Broker */
+            broker: string;
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            /** Risk Profile */
+            risk_profile: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            /** Started At */
+            started_at: string | null;
+            /** Stopped At */
+            stopped_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DeploymentUpdate
+         * @description Changes to a deployment that is not running; omitted fields stay as they are.
+         * @example {
+         *       "risk_profile": {
+         *         "quantity": "5"
+         *       }
+         *     }
+         */
+        DeploymentUpdate: {
+            /** Symbols */
+            symbols?: string[] | null;
+            /** Timeframe */
+            timeframe?: string | null;
+            feed?: components["schemas"]["FeedBody"] | null;
+            risk_profile?: components["schemas"]["RiskProfileBody"] | null;
         };
         /**
          * EquityRead
@@ -1083,6 +1569,29 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /**
+         * FeedBody
+         * @description Where new bars come from: stored bars replayed at ``speed``, or a synthetic walk.
+         */
+        FeedBody: {
+            /**
+             * Kind
+             * @default replay
+             * @enum {string}
+             */
+            kind?: "replay" | "synthetic";
+            /**
+             * Speed
+             * @description 60 plays a 1m bar every second.
+             * @default 1
+             */
+            speed?: number;
+            /**
+             * Start
+             * @description Replay stored bars from here.
+             */
+            start?: string | null;
         };
         /**
          * FetchRequest
@@ -1481,6 +1990,38 @@ export interface components {
             finished_at: string | null;
         };
         /**
+         * KillSwitch
+         * @description Turn the kill switch on (cancel and block) or off (allow new orders again).
+         */
+        KillSwitch: {
+            /**
+             * On
+             * @default true
+             */
+            on?: boolean;
+            /**
+             * Mode
+             * @default paper
+             * @enum {string}
+             */
+            mode?: "paper" | "live";
+            /**
+             * Account
+             * @default default
+             */
+            account?: string;
+        };
+        /**
+         * KillSwitchResult
+         * @description The switch's state and how many working orders it cancelled.
+         */
+        KillSwitchResult: {
+            /** On */
+            on: boolean;
+            /** Cancelled */
+            cancelled: number;
+        };
+        /**
          * LivenessRead
          * @description The process answers; nothing else is checked.
          * @example {
@@ -1680,10 +2221,141 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * OrderCreate
+         * @description A new order; repeat the same body with the same ``client_order_id`` to retry safely.
+         */
+        OrderCreate: {
+            /** Client Order Id */
+            client_order_id: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "buy" | "sell";
+            /** Quantity */
+            quantity: number | string;
+            /**
+             * Type
+             * @default market
+             * @enum {string}
+             */
+            type?: "market" | "limit" | "stop" | "stop_limit" | "trailing_stop";
+            /**
+             * Time In Force
+             * @default DAY
+             * @enum {string}
+             */
+            time_in_force?: "DAY" | "GTC" | "IOC" | "FOK";
+            /** Limit Price */
+            limit_price?: number | string | null;
+            /** Stop Price */
+            stop_price?: number | string | null;
+            /** Trail Amount */
+            trail_amount?: number | string | null;
+            /** Trail Percent */
+            trail_percent?: number | string | null;
+            /**
+             * Mode
+             * @default paper
+             * @enum {string}
+             */
+            mode?: "paper" | "live";
+            /**
+             * Account
+             * @default default
+             */
+            account?: string;
+        };
+        /**
+         * OrderRead
+         * @description An order and where it is in its life.
+         */
+        OrderRead: {
+            /** Id */
+            id: number;
+            /** Client Order Id */
+            client_order_id: string;
+            /** Symbol */
+            symbol: string;
+            /** Side */
+            side: string;
+            /** Type */
+            type: string;
+            /** Time In Force */
+            time_in_force: string;
+            /** Quantity */
+            quantity: string;
+            /** Limit Price */
+            limit_price: string | null;
+            /** Stop Price */
+            stop_price: string | null;
+            /** Trail Amount */
+            trail_amount: string | null;
+            /** Trail Percent */
+            trail_percent: string | null;
+            /** Status */
+            status: string;
+            /** Filled Quantity */
+            filled_quantity: string;
+            /** Average Fill Price */
+            average_fill_price: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            /** Broker */
+            broker: string;
+            /** Deployment Id */
+            deployment_id: number | null;
+            /** Broker Order Id */
+            broker_order_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Filled At */
+            filled_at: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Status History */
+            status_history: {
+                [key: string]: unknown;
+            }[];
+        };
         /** Page[BacktestRead] */
         Page_BacktestRead_: {
             /** Items */
             items: components["schemas"]["BacktestRead"][];
+            /**
+             * Total
+             * @description Items in the whole list, not only this page.
+             */
+            total: number;
+            /**
+             * Limit
+             * @description The page size that was asked for.
+             */
+            limit: number;
+            /**
+             * Offset
+             * @description How many items were skipped.
+             */
+            offset: number;
+        };
+        /** Page[DeploymentRead] */
+        Page_DeploymentRead_: {
+            /** Items */
+            items: components["schemas"]["DeploymentRead"][];
             /**
              * Total
              * @description Items in the whole list, not only this page.
@@ -1760,6 +2432,26 @@ export interface components {
              */
             offset: number;
         };
+        /** Page[OrderRead] */
+        Page_OrderRead_: {
+            /** Items */
+            items: components["schemas"]["OrderRead"][];
+            /**
+             * Total
+             * @description Items in the whole list, not only this page.
+             */
+            total: number;
+            /**
+             * Limit
+             * @description The page size that was asked for.
+             */
+            limit: number;
+            /**
+             * Offset
+             * @description How many items were skipped.
+             */
+            offset: number;
+        };
         /** Page[SessionRead] */
         Page_SessionRead_: {
             /** Items */
@@ -1784,26 +2476,6 @@ export interface components {
         Page_StrategyRead_: {
             /** Items */
             items: components["schemas"]["StrategyRead"][];
-            /**
-             * Total
-             * @description Items in the whole list, not only this page.
-             */
-            total: number;
-            /**
-             * Limit
-             * @description The page size that was asked for.
-             */
-            limit: number;
-            /**
-             * Offset
-             * @description How many items were skipped.
-             */
-            offset: number;
-        };
-        /** Page[TradeRead] */
-        Page_TradeRead_: {
-            /** Items */
-            items: components["schemas"]["TradeRead"][];
             /**
              * Total
              * @description Items in the whole list, not only this page.
@@ -1879,6 +2551,83 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * PnlRead
+         * @description An account's totals now and its daily series.
+         */
+        PnlRead: {
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            /** Initial Cash */
+            initial_cash: string;
+            /** Equity */
+            equity: string;
+            /** Cash */
+            cash: string;
+            /** Realized Pnl */
+            realized_pnl: string;
+            /** Unrealized Pnl */
+            unrealized_pnl: string;
+            /** Total Pnl */
+            total_pnl: string;
+            /** Daily */
+            daily: components["schemas"]["DailyPnlRead"][];
+        };
+        /**
+         * PositionRead
+         * @description A net holding; ``quantity`` < 0 is short; P&L in the account currency.
+         */
+        PositionRead: {
+            /** Id */
+            id: number;
+            /** Symbol */
+            symbol: string;
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            /** Quantity */
+            quantity: string;
+            /** Average Price */
+            average_price: string;
+            /** Cost Basis */
+            cost_basis: string;
+            /** Realized Pnl */
+            realized_pnl: string;
+            /** Unrealized Pnl */
+            unrealized_pnl: string;
+            /** Last Price */
+            last_price: string | null;
+            /** Opened At */
+            opened_at: string | null;
+        };
+        /**
+         * ProtectionRead
+         * @description A protection that blocks new entries until ``until``.
+         */
+        ProtectionRead: {
+            /** Id */
+            id: number;
+            /** Rule */
+            rule: string;
+            /** Scope */
+            scope: string;
+            /** Symbol */
+            symbol: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
         };
         /**
          * ProviderStateRead
@@ -2011,6 +2760,108 @@ export interface components {
             refresh_token?: string | null;
         };
         /**
+         * RiskLimits
+         * @description The limits of one account or deployment; values in the account currency.
+         */
+        "RiskLimits-Input": {
+            /** Max Order Value */
+            max_order_value?: number | string | null;
+            /** Max Position Value */
+            max_position_value?: number | string | null;
+            /** Max Gross Exposure */
+            max_gross_exposure?: number | string | null;
+            /** Max Open Orders */
+            max_open_orders?: number | null;
+            /** Max Orders Per Minute */
+            max_orders_per_minute?: number | null;
+            /** Daily Loss Limit */
+            daily_loss_limit?: number | string | null;
+            /** Allowed Symbols */
+            allowed_symbols?: string[] | null;
+            trading_hours?: components["schemas"]["TradingHours"] | null;
+            /**
+             * Kill Switch
+             * @default false
+             */
+            kill_switch?: boolean;
+        };
+        /**
+         * RiskLimits
+         * @description The limits of one account or deployment; values in the account currency.
+         */
+        "RiskLimits-Output": {
+            /** Max Order Value */
+            max_order_value?: string | null;
+            /** Max Position Value */
+            max_position_value?: string | null;
+            /** Max Gross Exposure */
+            max_gross_exposure?: string | null;
+            /** Max Open Orders */
+            max_open_orders?: number | null;
+            /** Max Orders Per Minute */
+            max_orders_per_minute?: number | null;
+            /** Daily Loss Limit */
+            daily_loss_limit?: string | null;
+            /** Allowed Symbols */
+            allowed_symbols?: string[] | null;
+            trading_hours?: components["schemas"]["TradingHours"] | null;
+            /**
+             * Kill Switch
+             * @default false
+             */
+            kill_switch?: boolean;
+        };
+        /**
+         * RiskProfileBody
+         * @description How entries are sized, and risk-limit overrides for the deployment's own account.
+         */
+        RiskProfileBody: {
+            /**
+             * Quantity
+             * @description Units per entry.
+             */
+            quantity?: number | string | null;
+            /**
+             * Risk Fraction
+             * @description Share of equity lost at the strategy's stop.
+             */
+            risk_fraction?: number | string | null;
+            /**
+             * Limits
+             * @description RiskLimits overrides.
+             */
+            limits?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * Session
+         * @description A window of local time on some weekdays (0 is Monday) when orders may be sent.
+         */
+        Session: {
+            /**
+             * Start
+             * Format: time
+             */
+            start: string;
+            /**
+             * End
+             * Format: time
+             */
+            end: string;
+            /**
+             * Weekdays
+             * @default [
+             *       0,
+             *       1,
+             *       2,
+             *       3,
+             *       4
+             *     ]
+             */
+            weekdays?: number[];
+        };
+        /**
          * SessionRead
          * @description One signed-in device: an active refresh token, shown without the token itself.
          */
@@ -2042,7 +2893,7 @@ export interface components {
             /** High */
             high?: number | null;
             /** Step */
-            step?: number | null;
+            step?: (number) | null;
             /** Choices */
             choices?: unknown[] | null;
         };
@@ -2089,6 +2940,29 @@ export interface components {
              * @default false
              */
             active?: boolean;
+        };
+        /**
+         * StrategyEventRead
+         * @description Something a deployment reported: a start, a refused order, a difference at restore.
+         */
+        StrategyEventRead: {
+            /** Id */
+            id: number;
+            /** Type */
+            type: string;
+            /** Severity */
+            severity: string;
+            /** Message */
+            message: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * StrategyRead
@@ -2233,7 +3107,7 @@ export interface components {
             volatility?: number;
             /**
              * Regimes
-             * @description Volatility multipliers the series switches between.
+             * @description Volatility multipliers (above 0, at most 10) the series switches between.
              * @default [
              *       0.5,
              *       1,
@@ -2269,43 +3143,50 @@ export interface components {
             refresh_expires_in: number;
         };
         /**
-         * TradeRead
-         * @description One closed trade; times in UTC, return as a fraction, fees for both fills.
+         * TradingConfigRead
+         * @description An account's risk limits and starting cash.
          */
-        TradeRead: {
-            /** Symbol */
-            symbol: string;
+        TradingConfigRead: {
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            limits: components["schemas"]["RiskLimits-Output"];
+            /** Initial Cash */
+            initial_cash: string;
+        };
+        /**
+         * TradingConfigUpdate
+         * @description New risk limits for an account; a limit left out is not checked.
+         */
+        TradingConfigUpdate: {
             /**
-             * Side
+             * Mode
+             * @default paper
              * @enum {string}
              */
-            side: "long" | "short";
+            mode?: "paper" | "live";
             /**
-             * Entry Time
-             * Format: date-time
+             * Account
+             * @default default
              */
-            entry_time: string;
+            account?: string;
+            limits: components["schemas"]["RiskLimits-Input"];
+            /** Initial Cash */
+            initial_cash?: number | string | null;
+        };
+        /**
+         * TradingHours
+         * @description Sessions in one time zone; e.g. New York 09:30-16:00 on weekdays.
+         */
+        TradingHours: {
             /**
-             * Exit Time
-             * Format: date-time
+             * Timezone
+             * @default UTC
              */
-            exit_time: string;
-            /** Entry Price */
-            entry_price: number;
-            /** Exit Price */
-            exit_price: number;
-            /** Quantity */
-            quantity: number;
-            /** Fees */
-            fees: number;
-            /** Pnl */
-            pnl: number;
-            /** Return */
-            return: number | null;
-            /** Bars Held */
-            bars_held: number;
-            /** Exit Reason */
-            exit_reason: string;
+            timezone?: string;
+            /** Sessions */
+            sessions: components["schemas"]["Session"][];
         };
         /**
          * UserRead
@@ -2381,6 +3262,122 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * TradeRead
+         * @description One closed trade; times in UTC, return as a fraction, fees for both fills.
+         */
+        quantdesk__api__schemas__backtests__TradeRead: {
+            /** Symbol */
+            symbol: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /**
+             * Entry Time
+             * Format: date-time
+             */
+            entry_time: string;
+            /**
+             * Exit Time
+             * Format: date-time
+             */
+            exit_time: string;
+            /** Entry Price */
+            entry_price: number;
+            /** Exit Price */
+            exit_price: number;
+            /** Quantity */
+            quantity: number;
+            /** Fees */
+            fees: number;
+            /** Pnl */
+            pnl: number;
+            /** Return */
+            return: number | null;
+            /** Bars Held */
+            bars_held: number;
+            /** Exit Reason */
+            exit_reason: string;
+        };
+        /** Page[TradeRead] */
+        quantdesk__api__schemas__common__Page_TradeRead___1: {
+            /** Items */
+            items: components["schemas"]["quantdesk__api__schemas__backtests__TradeRead"][];
+            /**
+             * Total
+             * @description Items in the whole list, not only this page.
+             */
+            total: number;
+            /**
+             * Limit
+             * @description The page size that was asked for.
+             */
+            limit: number;
+            /**
+             * Offset
+             * @description How many items were skipped.
+             */
+            offset: number;
+        };
+        /** Page[TradeRead] */
+        quantdesk__api__schemas__common__Page_TradeRead___2: {
+            /** Items */
+            items: components["schemas"]["quantdesk__api__schemas__orders__TradeRead"][];
+            /**
+             * Total
+             * @description Items in the whole list, not only this page.
+             */
+            total: number;
+            /**
+             * Limit
+             * @description The page size that was asked for.
+             */
+            limit: number;
+            /**
+             * Offset
+             * @description How many items were skipped.
+             */
+            offset: number;
+        };
+        /**
+         * TradeRead
+         * @description A round trip; open until the position returns to flat.
+         */
+        quantdesk__api__schemas__orders__TradeRead: {
+            /** Id */
+            id: number;
+            /** Side */
+            side: string;
+            /** Status */
+            status: string;
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            /** Deployment Id */
+            deployment_id: number | null;
+            /** Quantity */
+            quantity: string;
+            /**
+             * Entry Time
+             * Format: date-time
+             */
+            entry_time: string;
+            /** Entry Price */
+            entry_price: string;
+            /** Exit Time */
+            exit_time: string | null;
+            /** Exit Price */
+            exit_price: string | null;
+            /** Pnl */
+            pnl: string | null;
+            /** Return Fraction */
+            return_fraction: string | null;
+            /** Fees */
+            fees: string;
         };
     };
     responses: never;
@@ -4494,7 +5491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_TradeRead_"];
+                    "application/json": components["schemas"]["quantdesk__api__schemas__common__Page_TradeRead___1"];
                 };
             };
             /** @description Unauthorized */
@@ -4789,6 +5786,1068 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "orders-list_orders": {
+        parameters: {
+            query?: {
+                status?: ("new" | "accepted" | "partially_filled" | "filled" | "cancelled" | "rejected" | "expired" | "unknown") | null;
+                /** @description How many items to return, at most. */
+                limit?: number;
+                /** @description How many items to skip from the start. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderRead_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "orders-submit_order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreate"];
+            };
+        };
+        responses: {
+            /** @description The first order of a repeated client_order_id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRead"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "orders-read_order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "orders-cancel_order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "positions-list_positions": {
+        parameters: {
+            query?: {
+                include_flat?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionRead"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trades-list_trades": {
+        parameters: {
+            query?: {
+                status?: ("open" | "closed") | null;
+                /** @description How many items to return, at most. */
+                limit?: number;
+                /** @description How many items to skip from the start. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["quantdesk__api__schemas__common__Page_TradeRead___2"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "pnl-read_pnl": {
+        parameters: {
+            query?: {
+                mode?: "paper" | "live";
+                account?: string;
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PnlRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-read_config": {
+        parameters: {
+            query?: {
+                mode?: "paper" | "live";
+                account?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingConfigRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-update_config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradingConfigUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingConfigRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-kill_switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KillSwitch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KillSwitchResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-list_protections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtectionRead"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-release_protection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                lock_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-read_broker_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrokerSettingsRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "trading-save_broker_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrokerSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrokerSettingsRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-list_deployments": {
+        parameters: {
+            query?: {
+                /** @description How many items to return, at most. */
+                limit?: number;
+                /** @description How many items to skip from the start. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeploymentRead_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-create_deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-read_deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-delete_deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-update_deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-start_deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-stop_deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-list_deployment_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyEventRead"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { Navigate, useLocation, useNavigate } from "react-router-dom";
 
-import { refreshAccess } from "../api/auth";
+import { hasSessionHint, refreshAccess } from "../api/auth";
 import { setSignedOutHandler } from "../api/client";
 import { useSignedIn } from "../hooks/useAuth";
 import { Loading } from "./States";
@@ -15,7 +15,7 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   const signedIn = useSignedIn();
   const location = useLocation();
   const navigate = useNavigate();
-  const [checked, setChecked] = useState(signedIn);
+  const [checked, setChecked] = useState(() => signedIn || !hasSessionHint());
 
   useEffect(() => {
     setSignedOutHandler(() => navigate(loginPath(window.location), { replace: true }));

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { useParams } from "react-router-dom";
 
 import type { Schemas } from "../api/client";
+import type { operations } from "../api/schema";
 import { LineChart, PriceChart, type Line, type Marker } from "../components/charts";
 import { DataTable, type Column } from "../components/DataTable";
 import { MetricsGrid } from "../components/Metrics";
@@ -12,7 +13,9 @@ import { useBars, type Timeframe } from "../hooks/queries/marketData";
 import { useTimeZone } from "../hooks/useTimeZone";
 import { formatMoney, formatNumber, formatPercent, formatTime, signClass } from "../lib/format";
 
-type Trade = Schemas["TradeRead"];
+// Read through the operation: the schema's own name is shared with the trading API's trades.
+type TradePage = operations["backtests-list_backtest_trades"]["responses"][200]["content"]["application/json"];
+type Trade = TradePage["items"][number];
 type Equity = Schemas["EquityRead"];
 
 /** Equity and benchmark lines, and the drawdown below the running peak. */

@@ -17,7 +17,9 @@ function LaunchForm({ strategies }: { strategies: Schemas["StrategyRead"][] }) {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const submit = useSubmitBacktest();
-  const [strategyId, setStrategyId] = useState(params.get("strategy") ?? String(strategies[0]?.id ?? ""));
+  const [picked, setStrategyId] = useState(params.get("strategy") ?? "");
+  // The list may arrive after the first render (a refetch): default to its first strategy.
+  const strategyId = strategies.some((s) => String(s.id) === picked) ? picked : String(strategies[0]?.id ?? "");
   const [form, setForm] = useState({ symbols: "", start: "", end: "", cash: "10000", commission: "0", name: "" });
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
   function launch(event: FormEvent) {

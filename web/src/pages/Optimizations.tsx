@@ -27,7 +27,8 @@ export function parseGrid(text: string): Record<string, number[]> {
 function LaunchForm({ strategies }: { strategies: Schemas["StrategyRead"][] }) {
   const navigate = useNavigate();
   const submit = useSubmitOptimization();
-  const [strategyId, setStrategyId] = useState(String(strategies[0]?.id ?? ""));
+  const [picked, setStrategyId] = useState("");
+  const strategyId = strategies.some((s) => String(s.id) === picked) ? picked : String(strategies[0]?.id ?? "");
   const [method, setMethod] = useState<Method>("grid");
   const [grid, setGrid] = useState("fast: 5, 10, 20\nslow: 30, 50, 100");
   const [metric, setMetric] = useState("sharpe");
