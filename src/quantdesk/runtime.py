@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from quantdesk.db.engine import create_engine, create_session_factory
 from quantdesk.jobs.local import ProcessPoolExecutorAdapter
 from quantdesk.jobs.registry import load_modules
-from quantdesk.marketdata import twelvedata, yahoo
+from quantdesk.marketdata import synthetic, twelvedata, yahoo
 from quantdesk.marketdata._http import VendorClient
 from quantdesk.messaging.memory import MemoryBus, MemoryCache
 from quantdesk.messaging.redis import RedisBus, RedisCache, connect_redis
@@ -171,8 +171,13 @@ async def embedded_jobs(
 
 
 def build_providers(settings: Settings) -> dict[str, ClosableProvider]:
-    """The data providers users can fetch from, each with its own retries and breaker."""
+    """The data providers users can fetch from, each vendor with its own retries and breaker.
+
+    ``synthetic`` invents a fixed, seeded history per symbol: demos and tests fetch from it
+    without a network.
+    """
     return {
+        synthetic.NAME: synthetic.SyntheticProvider(),
         yahoo.NAME: yahoo.YahooProvider(_vendor_client(settings, yahoo.NAME, yahoo.BASE_URL)),
         twelvedata.NAME: twelvedata.TwelveDataProvider(
             _vendor_client(settings, twelvedata.NAME, twelvedata.BASE_URL),
@@ -207,4 +212,5 @@ def service_config(settings: Settings) -> ServiceConfig:
         login_window_seconds=settings.login_window_seconds,
         allow_registration=settings.allow_registration,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        quote_ttl_seconds=settings.quote_ttl_seconds,
     )

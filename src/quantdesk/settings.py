@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = Field(default=20.0, gt=0)
     ws_max_messages_per_second: int = Field(default=20, ge=1)
 
+    quote_ttl_seconds: float = Field(default=7 * 24 * 3600.0, gt=0)
+
     ib_host: str = "127.0.0.1"
     ib_port: int = Field(default=7497, ge=1, le=65535)
     ib_client_id: int = Field(default=1, ge=0)

@@ -83,6 +83,30 @@ async def test_fetch_yahoo_stores_bars_and_refreshes_quote(
     assert bars.json()["bars"] == 5
 
 
+@respx.mock(assert_all_called=False)
+async def test_fetch_synthetic_twice_stores_once_offline(
+    http: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    window = {"provider": "synthetic", "symbol": "demo", "timeframe": "1h"}
+    window |= {"start": "2024-12-01T00:00:00Z", "end": "2024-12-01T23:00:00Z"}
+    first = await post(http, user.headers, **window)
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (body["provider"], body["symbol"], body["rows"], body["inserted"]) == (
+        "synthetic",
+        "DEMO",
+        24,
+        24,
+    )
+    assert body["first"].startswith("2024-12-01T00:00:00")
+    again = await post(http, user.headers, **window)
+    assert (again.json()["inserted"], again.json()["unchanged"]) == (0, 24)
+    quote = await http.get("/api/v1/market-data/DEMO/quote", headers=user.headers)
+    assert quote.json()["stale"] is False
+    assert quote.json()["timestamp"].startswith("2024-12-01T23:00:00")
+
+
 @respx.mock
 async def test_fetch_twelvedata_sends_key_header_only(
     http: httpx.AsyncClient, sign_in: SignIn

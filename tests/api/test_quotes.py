@@ -13,11 +13,15 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from quantdesk.api.app import create_app
+from quantdesk.bars import Bars
+from quantdesk.errors import NotFoundError
+from quantdesk.marketdata.synthetic import synthetic_bars
 from quantdesk.ports.market_data import Quote
 from quantdesk.runtime import Runtime, build_runtime
-from quantdesk.services import quotes
+from quantdesk.services import market_data, quotes
 from quantdesk.settings import Settings
 from tests.fixtures.apps import serve, settings_with
+from tests.fixtures.market_files import START, bars_csv, daily_bars
 from tests.fixtures.stored_bars import DAY_NS, MONDAY_NS, StoreDaily
 from tests.fixtures.users import SignIn
 
@@ -106,3 +110,41 @@ async def test_quote_unknown_symbol_is_404(client: httpx.AsyncClient, sign_in: S
 
 async def test_quote_without_token_is_refused(client: httpx.AsyncClient) -> None:
     assert (await client.get(URL)).status_code == 401
+
+
+async def assert_quote_is_last_bar(runtime: Runtime, bars: Bars) -> None:
+    async with runtime.context() as ctx:
+        latest = await quotes.latest(ctx, "AAPL")
+    assert (latest.quote.price, latest.stale) == (float(bars.close[-1]), False)
+    assert latest.quote.timestamp_ns == int(bars.timestamps[-1])
+
+
+async def test_quote_follows_newest_bar_after_file_import(cached_runtime: Runtime) -> None:
+    bars = daily_bars(8)
+    options = market_data.FileOptions(filename="aapl.csv", timeframe="1d")
+    async with cached_runtime.context() as ctx:
+        await market_data.import_file(ctx, bars_csv(bars, date_only=True), options, symbol="aapl")
+    await assert_quote_is_last_bar(cached_runtime, bars)
+
+
+async def test_quote_follows_newest_bar_after_synthetic_store(cached_runtime: Runtime) -> None:
+    spec = market_data.SyntheticSpec("aapl", "1h", START, bars=30, seed=5)
+    async with cached_runtime.context() as ctx:
+        await market_data.store_synthetic(ctx, spec)
+    await assert_quote_is_last_bar(cached_runtime, synthetic_bars(spec))
+
+
+async def test_quote_expires_after_configured_ttl(
+    settings: Settings, cache_url: str | None
+) -> None:
+    runtime = build_runtime(settings_with(settings, redis_url=cache_url, quote_ttl_seconds=0.2))
+    try:
+        async with runtime.context() as ctx:
+            await quotes.update(ctx, Quote("AAPL", MONDAY_NS, 187.5))
+            assert (await quotes.latest(ctx, "AAPL")).quote.price == 187.5
+        await asyncio.sleep(0.4)
+        async with runtime.context() as ctx:
+            with pytest.raises(NotFoundError):
+                await quotes.latest(ctx, "AAPL")
+    finally:
+        await runtime.close()

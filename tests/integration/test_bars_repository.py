@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from quantdesk.bars import Bars
+from quantdesk.db.base import Base
 from quantdesk.db.models import Bar, Instrument
 from quantdesk.db.repositories import bars as bars_repository
 from quantdesk.errors import NotFoundError, ValidationError
-from quantdesk.runtime import Runtime
+from quantdesk.runtime import Runtime, build_runtime
 from quantdesk.services import market_data
 from quantdesk.services.market_data import ImportSummary
+from quantdesk.settings import Settings
+from tests.fixtures.apps import settings_with
 from tests.fixtures.market_files import daily_bars, hourly_bars
 
 
@@ -189,3 +193,41 @@ async def test_store_bars_rows_appearing_after_the_check_still_merge(
     loaded = await load(runtime, "TEST", "1d")
     assert len(loaded) == 6
     assert loaded.close[0] == pytest.approx(bars.close[0] * 1.05)
+
+
+async def test_load_bars_in_unit_of_work_sees_its_own_unsaved_bars(runtime: Runtime) -> None:
+    bars = daily_bars(7)
+    async with runtime.context() as ctx:
+        await market_data.store_bars(ctx, "TEST", bars[:3])
+        await market_data.store_bars(ctx, "TEST", bars[3:])
+        loaded = await market_data.load_bars(ctx, "TEST", "1d")
+    assert_same(loaded, bars)
+
+
+async def test_load_bars_sees_bars_committed_meanwhile(runtime: Runtime) -> None:
+    bars = daily_bars(10)
+    await store(runtime, bars[:5])
+    async with runtime.context() as reader:
+        before = await market_data.load_bars(reader, "TEST", "1d")
+        await store(runtime, bars[5:])
+        after = await market_data.load_bars(reader, "TEST", "1d")
+    assert (len(before), len(after)) == (5, 10)
+    assert_same(after, bars)
+
+
+async def test_load_bars_window_without_stored_bars_is_empty(runtime: Runtime) -> None:
+    await store(runtime, daily_bars(5))
+    loaded = await load(runtime, "TEST", "1d", start=datetime(2025, 1, 1, tzinfo=UTC))
+    assert (len(loaded), loaded.timeframe, loaded.symbol) == (0, "1d", "TEST")
+
+
+async def test_load_bars_in_memory_sqlite_round_trip(settings: Settings, tmp_path: Path) -> None:
+    memory = build_runtime(settings_with(settings, database_url="sqlite+aiosqlite://"))
+    try:
+        async with memory.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        bars = hourly_bars(30)
+        await store(memory, bars)
+        assert_same(await load(memory, "TEST", "1h"), bars)
+    finally:
+        await memory.close()

@@ -17,6 +17,7 @@ class ServiceConfig:
     login_window_seconds: int = 60
     allow_registration: bool = True
     max_upload_bytes: int = 100 * 1024 * 1024
+    quote_ttl_seconds: float = 7 * 24 * 3600.0
 
     def __repr__(self) -> str:
         return "ServiceConfig(secret_key='**********', ...)"

@@ -20,7 +20,7 @@ from quantdesk.db.repositories.instruments import InstrumentRepository
 from quantdesk.errors import NotFoundError, ValidationError
 from quantdesk.marketdata.files import FileOptions, detect_format, read_bars
 from quantdesk.marketdata.synthetic import SyntheticSpec, synthetic_bars
-from quantdesk.services import instruments
+from quantdesk.services import instruments, quotes
 from quantdesk.services.context import ServiceContext
 
 __all__ = [
@@ -153,7 +153,7 @@ async def import_file(
     exchange: str = "",
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Parse a CSV or Parquet file and store its bars, all or nothing.
+    """Parse a CSV or Parquet file and store its bars, all or nothing; the quote follows.
 
     Raises:
         ValidationError: The file is malformed; ``details`` lists ``{row, column, problem}``
@@ -167,14 +167,22 @@ async def import_file(
             details={"field": "file"},
         )
     bars = read_bars(data, options)
-    return await store_bars(ctx, symbol, bars, exchange=exchange, progress=progress)
+    summary = await store_bars(ctx, symbol, bars, exchange=exchange, progress=progress)
+    await quotes.refresh_from_bars(ctx, summary.symbol, bars)
+    return summary
 
 
 async def store_synthetic(
     ctx: ServiceContext, spec: SyntheticSpec, *, exchange: str = ""
 ) -> ImportSummary:
-    """Generate seeded synthetic bars and store them; the same spec always gives the same bars."""
-    return await store_bars(ctx, spec.symbol, synthetic_bars(spec), exchange=exchange)
+    """Generate seeded synthetic bars and store them; the same spec always gives the same bars.
+
+    The symbol's quote follows the newest bar, unless a newer quote is already cached.
+    """
+    bars = synthetic_bars(spec)
+    summary = await store_bars(ctx, spec.symbol, bars, exchange=exchange)
+    await quotes.refresh_from_bars(ctx, summary.symbol, bars)
+    return summary
 
 
 async def _instrument_for_store(

@@ -17,8 +17,6 @@ from quantdesk.ports.market_data import Quote
 from quantdesk.services import instruments, market_data
 from quantdesk.services.context import ServiceContext
 
-QUOTE_TTL_SECONDS = 7 * 24 * 3600.0
-
 
 @dataclass(frozen=True, slots=True)
 class LatestQuote:
@@ -38,20 +36,21 @@ def channel(symbol: str) -> str:
     return f"quotes:{instruments.normalize_symbol(symbol)}"
 
 
-async def update(
-    ctx: ServiceContext, quote: Quote, *, ttl_seconds: float = QUOTE_TTL_SECONDS
-) -> bool:
+async def update(ctx: ServiceContext, quote: Quote, *, ttl_seconds: float | None = None) -> bool:
     """Store ``quote`` as the symbol's latest and publish it once the transaction commits.
 
     A quote older than the cached one is ignored, so importing old history never hides a
-    newer price. Returns whether the quote was taken.
+    newer price. It stays cached for ``ttl_seconds``, by default the configured
+    ``quote_ttl_seconds``, so a symbol nobody updates falls back to its stored bars.
+    Returns whether the quote was taken.
     """
     symbol = instruments.normalize_symbol(quote.symbol)
     current = await cached(ctx, symbol)
     if current is not None and current.timestamp_ns > quote.timestamp_ns:
         return False
     payload = orjson.dumps(asdict(quote) | {"symbol": symbol})
-    await ctx.cache.set(cache_key(symbol), payload, ttl_seconds=ttl_seconds)
+    ttl = ctx.config.quote_ttl_seconds if ttl_seconds is None else ttl_seconds
+    await ctx.cache.set(cache_key(symbol), payload, ttl_seconds=ttl)
     ctx.publish_after_commit(channel(symbol), payload)
     return True
 

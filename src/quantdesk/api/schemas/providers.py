@@ -25,7 +25,7 @@ class FetchRequest(BaseModel):
         }
     )
 
-    provider: Literal["yfinance", "twelvedata"] = "yfinance"
+    provider: Literal["yfinance", "twelvedata", "synthetic"] = "yfinance"
     symbol: str = Field(min_length=1, max_length=32)
     timeframe: str = Field(default="1d", max_length=8)
     start: datetime | None = None
