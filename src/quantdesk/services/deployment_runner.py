@@ -35,6 +35,7 @@ from quantdesk.ports.broker import Broker
 from quantdesk.ports.market_data import LiveFeed
 from quantdesk.services import deployments, events, market_data, orders, strategies
 from quantdesk.services.context import ServiceContext
+from quantdesk.services.deployment_restore import restore_books
 from quantdesk.services.deployments import FeedSpec, SizingSpec
 from quantdesk.services.instruments import ensure_instrument
 from quantdesk.services.trading_runtime import ContextFactory, TradingEngine
@@ -122,9 +123,14 @@ class DeploymentRunner:
         return row
 
     async def restore(self) -> int:
-        """Restart every deployment marked running (at start-up); return how many started."""
+        """Restore the stored book into the brokers, then restart every running deployment.
+
+        Returns how many deployments started; see :mod:`quantdesk.services.deployment_restore`.
+        """
         async with self.contexts() as ctx:
+            differences = await restore_books(ctx, self.trading)
             rows = await DeploymentRepository(ctx.session).running()
+            logger.info("deployments_restoring", deployments=len(rows), differences=differences)
             started = 0
             for row in rows:
                 started += await self._restore_one(ctx, row)
