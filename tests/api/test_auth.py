@@ -175,7 +175,7 @@ async def test_refresh_expired_token_rejected(client: httpx.AsyncClient, sign_in
 
 async def test_refresh_no_token_anywhere_asks_for_one(client: httpx.AsyncClient) -> None:
     response = await client.post(REFRESH)
-    assert response.status_code == 422
+    assert response.status_code == 401
     assert response.json()["error"]["details"] == {"field": "refresh_token"}
 
 

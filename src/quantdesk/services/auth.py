@@ -15,7 +15,7 @@ import structlog
 from quantdesk.db.base import utcnow
 from quantdesk.db.models import RefreshToken, User
 from quantdesk.db.repositories import Paged, RefreshTokenRepository, UserRepository
-from quantdesk.errors import AuthenticationError, NotFoundError, ValidationError
+from quantdesk.errors import AuthenticationError, NotFoundError
 from quantdesk.services import rate_limits
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.passwords import MAX_PASSWORD_LENGTH, verify_password
@@ -68,9 +68,8 @@ async def refresh(ctx: ServiceContext, refresh_token: str | None) -> TokenPair:
     """Trade a refresh token for a new pair, revoking the one presented.
 
     Raises:
-        ValidationError: No refresh token was sent.
-        AuthenticationError: The token is invalid, expired, revoked or its user can no
-            longer sign in; a revoked one also revokes every token of its family.
+        AuthenticationError: No refresh token was sent, or it is invalid, expired, revoked
+            or its user can no longer sign in; a revoked one also revokes its whole family.
     """
     claims = decode_token(ctx.config.secret_key, _required(refresh_token), "refresh")
     tokens = RefreshTokenRepository(ctx.session)
@@ -236,8 +235,9 @@ def _account_key(email: str) -> str:
 
 
 def _required(refresh_token: str | None) -> str:
+    # No token is missing credentials, as with a missing bearer token: 401, not 422.
     if not refresh_token:
-        raise ValidationError(
+        raise AuthenticationError(
             "refresh_token is missing; send it in the JSON body or the refresh cookie",
             details={"field": "refresh_token"},
         )
