@@ -156,16 +156,28 @@ def login(base_url: str, password: str) -> str:
         return str(json.load(response)["access_token"])
 
 
-def sample(process: psutil.Process, seconds: float, started: float) -> list[dict[str, float]]:
+def sample(
+    server: psutil.Process, clients: list[psutil.Process], seconds: float, started: float
+) -> list[dict[str, float]]:
+    """Each second: server CPU % and RSS (with its children), and the client processes' CPU %."""
     samples = []
-    process.cpu_percent()
+    for process in [server, *clients]:
+        process.cpu_percent()
     end = time.time() + seconds
     while time.time() < end:
         time.sleep(1.0)
-        family = [process, *process.children(recursive=True)]
+        family = [server, *server.children(recursive=True)]
         cpu = sum(p.cpu_percent() for p in family)
         rss = sum(p.memory_info().rss for p in family) / 2**20
-        samples.append({"t": round(time.time() - started, 1), "cpu": cpu, "rss_mb": round(rss, 1)})
+        client_cpu = sum(p.cpu_percent() for p in clients)
+        samples.append(
+            {
+                "t": round(time.time() - started, 1),
+                "cpu": cpu,
+                "client_cpu": client_cpu,
+                "rss_mb": round(rss, 1),
+            }
+        )
     return samples
 
 
@@ -249,7 +261,7 @@ def run_load(
         *common,
     )
     time.sleep(warmup)
-    samples = sample(server, seconds, started)
+    samples = sample(server, [psutil.Process(c.pid) for c in clients], seconds, started)
     for process in [*clients, publisher]:
         process.wait(timeout=120)
     return summarise(args, directory, samples, seconds)
@@ -259,11 +271,12 @@ def summarise(
     args: argparse.Namespace, directory: Path, samples: list[dict[str, float]], seconds: float
 ) -> dict[str, Any]:
     hist = np.zeros(BINS, dtype=np.int64)
-    received, failed = 0, 0
+    received, failed, failures = 0, 0, []
     for index in range(args.client_processes):
         part = json.loads((directory / f"clients{index}.json").read_text(encoding="utf-8"))
         hist += np.asarray(part["hist"], dtype=np.int64)
         received, failed = received + part["received"], failed + part["failed"]
+        failures += part["failures"]
     published = json.loads((directory / "publisher.json").read_text(encoding="utf-8"))["published"]
     cumulative = np.cumsum(hist) / max(hist.sum(), 1)
     percentile = {
@@ -281,9 +294,14 @@ def summarise(
         "quotes_published": published,
         "events_received": received,
         "clients_failed": failed,
+        "client_failures_sample": failures[:3],
         "events_per_second": round(received / seconds, 1),
         "latency_ms": {"p50": percentile[50], "p99": percentile[99], "p99_9": percentile[99.9]},
         "server_cpu_percent": {"mean": round(float(np.mean(cpu)), 1), "max": round(max(cpu), 1)},
+        "client_processes_cpu_percent": round(
+            float(np.mean([s["client_cpu"] for s in samples])), 1
+        ),
+        "machine_load_average": round(os.getloadavg()[0], 2),
         "server_rss_mb": {
             "start": rss[0],
             "middle": rss[len(rss) // 2],

@@ -30,7 +30,7 @@ def settings(settings: Settings) -> Settings:
     return settings_with(
         settings,
         ws_flush_ms=10,
-        ws_idle_timeout_seconds=0.4,
+        ws_idle_timeout_seconds=1.0,
         ws_ping_seconds=0.25,
         ws_max_messages_per_second=5,
         run_jobs_in_api=False,
