@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from quantdesk.backtest.engine import strategy_signals
 from quantdesk.bars import Bars
@@ -126,7 +127,16 @@ class DeploymentRunner:
         """Restore the stored book into the brokers, then restart every running deployment.
 
         Returns how many deployments started; see :mod:`quantdesk.services.deployment_restore`.
+        An unreachable database is logged and skipped, so the server still starts and its
+        health endpoints can tell.
         """
+        try:
+            return await self._restore()
+        except (SQLAlchemyError, OSError) as error:
+            logger.error("deployments_restore_failed", error_type=type(error).__name__)
+            return 0
+
+    async def _restore(self) -> int:
         async with self.contexts() as ctx:
             differences = await restore_books(ctx, self.trading)
             rows = await DeploymentRepository(ctx.session).running()
