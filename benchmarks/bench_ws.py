@@ -56,7 +56,7 @@ async def one_client(
 
     measure_from, stop = window
     received = 0
-    async with connect(url, max_size=2**22, ping_interval=None) as socket:
+    async with connect(url, max_size=2**22, ping_interval=None, open_timeout=120) as socket:
         await socket.send(orjson.dumps({"type": "auth", "token": token}).decode())
         await socket.send(orjson.dumps({"type": "subscribe", "channels": channels}).decode())
         while time.time() < stop:
@@ -323,7 +323,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=20.0, help="quotes/s per symbol")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--soak", type=float, default=0.0, help="run this long instead")
-    parser.add_argument("--warmup", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=30.0)
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--out", default=str(RESULTS))
     for name in ("--url", "--token"):
