@@ -8,7 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 
 from quantdesk.api.deps import ContextDep, CurrentUser
 from quantdesk.api.errors import documented
-from quantdesk.api.schemas.backtests import BacktestCreate, BacktestRead, EquityRead, TradeRead
+from quantdesk.api.schemas.backtests import (
+    BacktestCreate,
+    BacktestRead,
+    EquityRead,
+    BacktestTradeRead,
+)
 from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.services import backtests
 
@@ -65,7 +70,7 @@ async def read_backtest(ctx: ContextDep, _user: CurrentUser, backtest_id: ItemId
 
 @router.get(
     "/{backtest_id}/trades",
-    response_model=Page[TradeRead],
+    response_model=Page[BacktestTradeRead],
     status_code=status.HTTP_200_OK,
     responses=documented(401, 404, 409, 422),
 )
@@ -75,11 +80,13 @@ async def list_backtest_trades(
     backtest_id: ItemId,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-) -> Page[TradeRead]:
+) -> Page[BacktestTradeRead]:
     """List a succeeded backtest's closed trades in exit order."""
     page = await backtests.trades(ctx, backtest_id, limit=limit, offset=offset)
-    items = [TradeRead.model_validate(item) for item in page.items]
-    return Page[TradeRead](items=items, total=page.total, limit=page.limit, offset=page.offset)
+    items = [BacktestTradeRead.model_validate(item) for item in page.items]
+    return Page[BacktestTradeRead](
+        items=items, total=page.total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get(

@@ -133,7 +133,7 @@ class BacktestRead(RunRead):
         return cls(**cls.fields_of(state), metrics=metrics)
 
 
-class TradeRead(BaseModel):
+class BacktestTradeRead(BaseModel):
     """One closed trade; times in UTC, return as a fraction, fees for both fills."""
 
     symbol: str
