@@ -11,8 +11,8 @@ from quantdesk.api.errors import documented
 from quantdesk.api.schemas.backtests import (
     BacktestCreate,
     BacktestRead,
-    EquityRead,
     BacktestTradeRead,
+    EquityRead,
 )
 from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.services import backtests
