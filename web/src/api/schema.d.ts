@@ -1287,6 +1287,45 @@ export interface components {
             } | null;
         };
         /**
+         * BacktestTradeRead
+         * @description One closed trade; times in UTC, return as a fraction, fees for both fills.
+         */
+        BacktestTradeRead: {
+            /** Symbol */
+            symbol: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /**
+             * Entry Time
+             * Format: date-time
+             */
+            entry_time: string;
+            /**
+             * Exit Time
+             * Format: date-time
+             */
+            exit_time: string;
+            /** Entry Price */
+            entry_price: number;
+            /** Exit Price */
+            exit_price: number;
+            /** Quantity */
+            quantity: number;
+            /** Fees */
+            fees: number;
+            /** Pnl */
+            pnl: number;
+            /** Return */
+            return: number | null;
+            /** Bars Held */
+            bars_held: number;
+            /** Exit Reason */
+            exit_reason: string;
+        };
+        /**
          * BarsRead
          * @description Bars as parallel columns, oldest first.
          *
@@ -1610,7 +1649,7 @@ export interface components {
              * @default yfinance
              * @enum {string}
              */
-            provider?: "yfinance" | "twelvedata";
+            provider?: "yfinance" | "twelvedata" | "synthetic";
             /** Symbol */
             symbol: string;
             /**
@@ -2352,6 +2391,26 @@ export interface components {
              */
             offset: number;
         };
+        /** Page[BacktestTradeRead] */
+        Page_BacktestTradeRead_: {
+            /** Items */
+            items: components["schemas"]["BacktestTradeRead"][];
+            /**
+             * Total
+             * @description Items in the whole list, not only this page.
+             */
+            total: number;
+            /**
+             * Limit
+             * @description The page size that was asked for.
+             */
+            limit: number;
+            /**
+             * Offset
+             * @description How many items were skipped.
+             */
+            offset: number;
+        };
         /** Page[DeploymentRead] */
         Page_DeploymentRead_: {
             /** Items */
@@ -2476,6 +2535,26 @@ export interface components {
         Page_StrategyRead_: {
             /** Items */
             items: components["schemas"]["StrategyRead"][];
+            /**
+             * Total
+             * @description Items in the whole list, not only this page.
+             */
+            total: number;
+            /**
+             * Limit
+             * @description The page size that was asked for.
+             */
+            limit: number;
+            /**
+             * Offset
+             * @description How many items were skipped.
+             */
+            offset: number;
+        };
+        /** Page[TradeRead] */
+        Page_TradeRead_: {
+            /** Items */
+            items: components["schemas"]["TradeRead"][];
             /**
              * Total
              * @description Items in the whole list, not only this page.
@@ -3143,6 +3222,43 @@ export interface components {
             refresh_expires_in: number;
         };
         /**
+         * TradeRead
+         * @description A round trip; open until the position returns to flat.
+         */
+        TradeRead: {
+            /** Id */
+            id: number;
+            /** Side */
+            side: string;
+            /** Status */
+            status: string;
+            /** Mode */
+            mode: string;
+            /** Account */
+            account: string;
+            /** Deployment Id */
+            deployment_id: number | null;
+            /** Quantity */
+            quantity: string;
+            /**
+             * Entry Time
+             * Format: date-time
+             */
+            entry_time: string;
+            /** Entry Price */
+            entry_price: string;
+            /** Exit Time */
+            exit_time: string | null;
+            /** Exit Price */
+            exit_price: string | null;
+            /** Pnl */
+            pnl: string | null;
+            /** Return Fraction */
+            return_fraction: string | null;
+            /** Fees */
+            fees: string;
+        };
+        /**
          * TradingConfigRead
          * @description An account's risk limits and starting cash.
          */
@@ -3262,122 +3378,6 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
-        };
-        /**
-         * TradeRead
-         * @description One closed trade; times in UTC, return as a fraction, fees for both fills.
-         */
-        quantdesk__api__schemas__backtests__TradeRead: {
-            /** Symbol */
-            symbol: string;
-            /**
-             * Side
-             * @enum {string}
-             */
-            side: "long" | "short";
-            /**
-             * Entry Time
-             * Format: date-time
-             */
-            entry_time: string;
-            /**
-             * Exit Time
-             * Format: date-time
-             */
-            exit_time: string;
-            /** Entry Price */
-            entry_price: number;
-            /** Exit Price */
-            exit_price: number;
-            /** Quantity */
-            quantity: number;
-            /** Fees */
-            fees: number;
-            /** Pnl */
-            pnl: number;
-            /** Return */
-            return: number | null;
-            /** Bars Held */
-            bars_held: number;
-            /** Exit Reason */
-            exit_reason: string;
-        };
-        /** Page[TradeRead] */
-        quantdesk__api__schemas__common__Page_TradeRead___1: {
-            /** Items */
-            items: components["schemas"]["quantdesk__api__schemas__backtests__TradeRead"][];
-            /**
-             * Total
-             * @description Items in the whole list, not only this page.
-             */
-            total: number;
-            /**
-             * Limit
-             * @description The page size that was asked for.
-             */
-            limit: number;
-            /**
-             * Offset
-             * @description How many items were skipped.
-             */
-            offset: number;
-        };
-        /** Page[TradeRead] */
-        quantdesk__api__schemas__common__Page_TradeRead___2: {
-            /** Items */
-            items: components["schemas"]["quantdesk__api__schemas__orders__TradeRead"][];
-            /**
-             * Total
-             * @description Items in the whole list, not only this page.
-             */
-            total: number;
-            /**
-             * Limit
-             * @description The page size that was asked for.
-             */
-            limit: number;
-            /**
-             * Offset
-             * @description How many items were skipped.
-             */
-            offset: number;
-        };
-        /**
-         * TradeRead
-         * @description A round trip; open until the position returns to flat.
-         */
-        quantdesk__api__schemas__orders__TradeRead: {
-            /** Id */
-            id: number;
-            /** Side */
-            side: string;
-            /** Status */
-            status: string;
-            /** Mode */
-            mode: string;
-            /** Account */
-            account: string;
-            /** Deployment Id */
-            deployment_id: number | null;
-            /** Quantity */
-            quantity: string;
-            /**
-             * Entry Time
-             * Format: date-time
-             */
-            entry_time: string;
-            /** Entry Price */
-            entry_price: string;
-            /** Exit Time */
-            exit_time: string | null;
-            /** Exit Price */
-            exit_price: string | null;
-            /** Pnl */
-            pnl: string | null;
-            /** Return Fraction */
-            return_fraction: string | null;
-            /** Fees */
-            fees: string;
         };
     };
     responses: never;
@@ -5491,7 +5491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["quantdesk__api__schemas__common__Page_TradeRead___1"];
+                    "application/json": components["schemas"]["Page_BacktestTradeRead_"];
                 };
             };
             /** @description Unauthorized */
@@ -6096,7 +6096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["quantdesk__api__schemas__common__Page_TradeRead___2"];
+                    "application/json": components["schemas"]["Page_TradeRead_"];
                 };
             };
             /** @description Unauthorized */
