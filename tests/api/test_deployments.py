@@ -115,13 +115,14 @@ async def test_start_twice_is_409_and_stop_marks_stopped(
     assert (await client.get(url, headers=user.headers)).status_code == 404
 
 
-async def test_start_replay_without_stored_bars_is_404_and_stays_pending(
+async def test_start_replay_without_stored_bars_is_422_naming_symbol_and_stays_pending(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     user = await sign_in()
     deployment_id = (await create_deployment(client, user, symbols=["NOBARS"])).json()["id"]
     started = await client.post(f"{DEPLOYMENTS_URL}/{deployment_id}/start", headers=user.headers)
-    assert started.status_code in (404, 422)
+    assert started.status_code == 422
+    assert started.json()["error"]["details"]["symbol"] == "NOBARS"
     assert (await _get(client, user, f"/{deployment_id}")).json()["status"] == "pending"
 
 
@@ -153,3 +154,39 @@ async def test_start_stop_other_users_deployment_is_404(
     url = f"{DEPLOYMENTS_URL}/{deployment_id}/{action}"
     assert (await client.post(url, headers=intruder.headers)).status_code == 404
     assert (await _get(client, owner, f"/{deployment_id}")).json()["status"] == "pending"
+
+
+async def test_start_entry_refused_by_risk_limit_records_rejected_signal_and_event(
+    client: httpx.AsyncClient, app: FastAPI, sign_in: SignIn, store_daily: StoreDaily
+) -> None:
+    user = await sign_in()
+    await store_daily("AAPL", CROSSING_CLOSES)
+    profile = {"quantity": "10", "limits": {"allowed_symbols": ["MSFT"]}}
+    deployment_id = (await create_deployment(client, user, risk_profile=profile)).json()["id"]
+    await client.post(f"{DEPLOYMENTS_URL}/{deployment_id}/start", headers=user.headers)
+    await app.state.deployments.wait(deployment_id)
+    events = (await _get(client, user, f"/{deployment_id}/events")).json()
+    refused = [event for event in events if event["type"] == "order_refused"]
+    assert len(refused) == 1
+    assert (refused[0]["severity"], refused[0]["details"]["action"]) == ("warning", "BUY")
+    assert "AAPL" in refused[0]["message"]
+    listed = await client.get("/api/v1/orders", headers=user.headers)
+    assert listed.json()["total"] == 0
+
+
+async def test_start_risk_fraction_without_strategy_stop_refuses_entry(
+    client: httpx.AsyncClient, app: FastAPI, sign_in: SignIn, store_daily: StoreDaily
+) -> None:
+    user = await sign_in()
+    await store_daily("AAPL", CROSSING_CLOSES)
+    profile = {"risk_fraction": "0.01"}
+    deployment_id = (await create_deployment(client, user, risk_profile=profile)).json()["id"]
+    await client.post(f"{DEPLOYMENTS_URL}/{deployment_id}/start", headers=user.headers)
+    await app.state.deployments.wait(deployment_id)
+    events = (await _get(client, user, f"/{deployment_id}/events")).json()
+    assert [event["type"] for event in events] == [
+        "deployment_started",
+        "order_refused",
+        "deployment_stopped",
+    ]
+    assert "stop_loss" in events[1]["message"]

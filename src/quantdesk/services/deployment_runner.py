@@ -34,7 +34,7 @@ from quantdesk.db.repositories.deployments import DeploymentRepository
 from quantdesk.errors import ConflictError, QuantDeskError
 from quantdesk.ports.broker import Broker
 from quantdesk.ports.market_data import LiveFeed
-from quantdesk.services import deployments, events, market_data, orders, strategies
+from quantdesk.services import backtests, deployments, events, orders, strategies
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.deployment_restore import restore_books
 from quantdesk.services.deployments import FeedSpec, SizingSpec
@@ -102,7 +102,7 @@ class DeploymentRunner:
         Raises:
             NotFoundError: The deployment does not exist or is someone else's.
             ConflictError: It is already running.
-            ValidationError: The replay feed has no stored bars for a symbol.
+            ValidationError: A symbol has fewer than two stored bars for the replay feed.
         """
         row = await deployments.get_deployment(ctx, deployment_id)
         if deployment_id in self.running():
@@ -188,12 +188,7 @@ class DeploymentRunner:
     async def _history(self, ctx: ServiceContext, plan: Plan) -> dict[str, Bars]:
         if plan.feed.kind != "replay":
             return {}
-        series = {}
-        for symbol in plan.symbols:
-            series[symbol] = await market_data.load_bars(
-                ctx, symbol, plan.timeframe, start=plan.feed.start
-            )
-        return series
+        return await backtests.load_series(ctx, plan.symbols, plan.timeframe, plan.feed.start, None)
 
     def _launch(self, plan: Plan, feed: LiveFeed) -> None:
         task = asyncio.create_task(self._run(plan, feed), name=f"deployment-{plan.deployment_id}")
@@ -274,7 +269,7 @@ async def act(
         quantity = await _entry_size(broker, plan.sizing, close, stop)
     signal = await _signal(ctx, plan, bar, side, close, stop)
     if quantity <= ZERO:
-        await _refused(ctx, plan, signal, bar.symbol, "the sizing gives no whole unit at this stop")
+        await _refused(ctx, plan, signal, bar.symbol, _no_size(plan.sizing, stop, close))
         return
     request = orders.OrderRequest(
         client_order_id=f"dep{plan.deployment_id}-{bar.symbol}-{int(bar.timestamps[0])}-{side}",
@@ -305,6 +300,17 @@ async def _entry_size(
         return ZERO
     equity = (await broker.account()).equity
     return size_by_risk(equity, close, stop, sizing.risk_fraction)
+
+
+def _no_size(sizing: SizingSpec, stop: Decimal | None, close: Decimal) -> str:
+    if stop is None:
+        return (
+            f"risk_fraction {sizing.risk_fraction} needs the strategy's stop_loss at the entry "
+            "bar and it gave none; size by quantity, or use a strategy that sets stops"
+        )
+    if stop >= close:
+        return f"stop_loss {stop} is not below the close {close}; a long entry needs it below"
+    return f"one unit risks more than {sizing.risk_fraction} of equity at stop_loss {stop}"
 
 
 async def _signal(
