@@ -1,91 +1,194 @@
 /**
- * One WebSocket to the hub at /api/v1/ws for the whole tab. Topics are reference-counted:
- * the first listener subscribes, the last one unsubscribes. The socket reconnects with capped
- * exponential backoff and subscribes to every live topic again after each reconnect.
+ * One WebSocket to the hub at /api/v1/ws for the whole tab, speaking MessagePack. The access
+ * token goes in the first message (URLs end up in logs) and again whenever it is refreshed.
+ * Channels are reference-counted: the first listener subscribes, the last one unsubscribes.
+ * Each channel starts from a snapshot (seq 0) and then receives deltas; a gap in seq on a
+ * non-quote channel means events were missed, so the channel is subscribed again for a fresh
+ * snapshot. The socket reconnects with capped exponential backoff and resubscribes.
  */
-import { getAccessToken } from "./auth";
+import { decode, encode } from "@msgpack/msgpack";
 
-export type LiveListener = (data: unknown) => void;
+import { getAccessToken, refreshAccess, subscribeAuth } from "./auth";
 
-interface Frame {
-  topic?: string;
+/** A snapshot (kind "snapshot", seq 0) or one event of a channel. */
+export interface LiveMessage {
+  channel: string;
+  kind: string;
+  seq: number;
+  data: unknown;
+}
+
+export type LiveListener = (message: LiveMessage) => void;
+
+interface ServerFrame {
+  type?: string;
+  channel?: string;
+  kind?: string;
+  seq?: number;
+  snapshot?: unknown;
   data?: unknown;
+  events?: ServerFrame[];
+}
+
+export interface HubOptions {
+  url: () => string;
+  token: () => string | null;
+  refresh: () => Promise<string | null>;
+  onTokenChange: (listener: () => void) => () => void;
+  create?: (url: string) => WebSocket;
 }
 
 const MAX_BACKOFF_MS = 15_000;
+// Close codes after which reconnecting cannot help: a bad URL format.
+const FATAL_CODES = new Set([4400]);
+const AUTH_CODES = new Set([4401, 4408]);
 
 export class LiveHub {
   private socket: WebSocket | null = null;
-  private readonly topics = new Map<string, Set<LiveListener>>();
+  private ready = false;
+  private readonly channels = new Map<string, Set<LiveListener>>();
+  private readonly seqs = new Map<string, number>();
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopAuth: (() => void) | null = null;
 
-  constructor(
-    private readonly url: () => string,
-    private readonly create: (url: string) => WebSocket = (url) => new WebSocket(url),
-  ) {}
+  constructor(private readonly options: HubOptions) {}
 
-  subscribe(topic: string, listener: LiveListener): () => void {
-    const listeners = this.topics.get(topic) ?? new Set<LiveListener>();
+  /** Follow `channel`; returns the function that stops following it. */
+  subscribe(channel: string, listener: LiveListener): () => void {
+    const listeners = this.channels.get(channel) ?? new Set<LiveListener>();
     listeners.add(listener);
-    this.topics.set(topic, listeners);
-    if (listeners.size === 1) this.send({ type: "subscribe", topics: [topic] });
+    this.channels.set(channel, listeners);
+    if (listeners.size === 1) this.send({ type: "subscribe", channels: [channel] });
     this.connect();
-    return () => this.unsubscribe(topic, listener);
+    return () => this.unsubscribe(channel, listener);
   }
 
-  private unsubscribe(topic: string, listener: LiveListener): void {
-    const listeners = this.topics.get(topic);
+  private unsubscribe(channel: string, listener: LiveListener): void {
+    const listeners = this.channels.get(channel);
     if (!listeners?.delete(listener) || listeners.size > 0) return;
-    this.topics.delete(topic);
-    this.send({ type: "unsubscribe", topics: [topic] });
-    if (this.topics.size === 0) this.close();
+    this.channels.delete(channel);
+    this.seqs.delete(channel);
+    this.send({ type: "unsubscribe", channels: [channel] });
+    if (this.channels.size === 0) this.close();
   }
 
   private connect(): void {
-    if (this.socket || this.topics.size === 0) return;
-    const socket = this.create(this.url());
+    if (this.socket || this.channels.size === 0) return;
+    const socket = (this.options.create ?? ((url) => new WebSocket(url)))(this.options.url());
+    socket.binaryType = "arraybuffer";
     this.socket = socket;
-    socket.onopen = () => {
-      this.attempts = 0;
-      this.send({ type: "subscribe", topics: [...this.topics.keys()] });
-    };
-    socket.onmessage = (event: MessageEvent) => this.dispatch(event.data);
-    socket.onclose = () => this.scheduleReconnect(socket);
+    this.ready = false;
+    socket.onopen = () => this.authenticate(socket);
+    socket.onmessage = (event: MessageEvent) => this.receive(event.data);
+    socket.onclose = (event: CloseEvent) => this.closed(socket, event.code);
+    this.stopAuth ??= this.options.onTokenChange(() => this.reauthenticate());
   }
 
-  private scheduleReconnect(socket: WebSocket): void {
+  private authenticate(socket: WebSocket): void {
+    const token = this.options.token();
+    if (token) socket.send(encode({ type: "auth", token }));
+    else socket.close(4401, "signed out");
+  }
+
+  private reauthenticate(): void {
+    const token = this.options.token();
+    if (this.socket?.readyState === WebSocket.OPEN && token) {
+      this.socket.send(encode({ type: "auth", token }));
+    }
+  }
+
+  private closed(socket: WebSocket, code: number): void {
     if (this.socket !== socket) return;
     this.socket = null;
-    if (this.topics.size === 0) return;
+    this.ready = false;
+    this.seqs.clear();
+    if (this.channels.size === 0 || FATAL_CODES.has(code)) return;
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempts);
     this.attempts += 1;
-    this.timer = setTimeout(() => this.connect(), delay);
+    const reconnect = AUTH_CODES.has(code)
+      ? () => void this.options.refresh().then((token) => token && this.connect())
+      : () => this.connect();
+    this.timer = setTimeout(reconnect, delay);
   }
 
-  private dispatch(raw: unknown): void {
-    if (typeof raw !== "string") return;
-    const frame = JSON.parse(raw) as Frame;
-    if (!frame.topic) return;
-    for (const listener of this.topics.get(frame.topic) ?? []) listener(frame.data);
+  private receive(raw: unknown): void {
+    const frame = decodeFrame(raw);
+    if (!frame) return;
+    if (frame.type === "welcome") this.welcomed();
+    else if (frame.type === "ping") this.send({ type: "pong" });
+    else if (frame.type === "subscribed" && frame.channel) this.snapshot(frame);
+    else if (frame.type === "batch") for (const event of frame.events ?? []) this.event(event);
+    else if (frame.type === "event") this.event(frame);
+  }
+
+  private welcomed(): void {
+    if (this.ready) return;
+    this.ready = true;
+    this.attempts = 0;
+    this.send({ type: "subscribe", channels: [...this.channels.keys()] });
+  }
+
+  private snapshot(frame: ServerFrame): void {
+    const channel = frame.channel ?? "";
+    this.seqs.set(channel, frame.seq ?? 0);
+    this.emit({ channel, kind: "snapshot", seq: frame.seq ?? 0, data: frame.snapshot ?? null });
+  }
+
+  private event(frame: ServerFrame): void {
+    const channel = frame.channel ?? "";
+    const last = this.seqs.get(channel);
+    if (last === undefined) return;
+    const seq = frame.seq ?? last + 1;
+    if (seq <= last) return;
+    if (seq > last + 1 && !channel.startsWith("quotes:")) {
+      this.seqs.delete(channel);
+      this.send({ type: "subscribe", channels: [channel] });
+      return;
+    }
+    this.seqs.set(channel, seq);
+    this.emit({ channel, kind: frame.kind ?? "event", seq, data: frame.data ?? null });
+  }
+
+  private emit(message: LiveMessage): void {
+    for (const listener of this.channels.get(message.channel) ?? []) listener(message);
   }
 
   private send(message: object): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    const socket = this.socket;
+    if (this.ready && socket?.readyState === WebSocket.OPEN) socket.send(encode(message));
   }
 
   private close(): void {
     clearTimeout(this.timer);
+    this.stopAuth?.();
+    this.stopAuth = null;
     const socket = this.socket;
     this.socket = null;
-    socket?.close();
+    this.ready = false;
+    socket?.close(1000, "no channels");
   }
+}
+
+function decodeFrame(raw: unknown): ServerFrame | null {
+  try {
+    if (raw instanceof ArrayBuffer) return decode(new Uint8Array(raw)) as ServerFrame;
+    if (ArrayBuffer.isView(raw)) return decode(raw) as ServerFrame;
+    if (typeof raw === "string") return JSON.parse(raw) as ServerFrame;
+  } catch {
+    return null;
+  }
+  return null;
 }
 
 function hubUrl(): string {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  const token = encodeURIComponent(getAccessToken() ?? "");
-  return `${scheme}://${window.location.host}/api/v1/ws?token=${token}`;
+  return `${scheme}://${window.location.host}/api/v1/ws?format=msgpack`;
 }
 
-export const liveHub = new LiveHub(hubUrl);
+export const liveHub = new LiveHub({
+  url: hubUrl,
+  token: getAccessToken,
+  refresh: refreshAccess,
+  onTokenChange: subscribeAuth,
+});

@@ -1,13 +1,16 @@
 import { useEffect, useRef } from "react";
 
-import { liveHub } from "../api/live";
+import { type LiveMessage, liveHub } from "../api/live";
 
-/** Call `onData` with each message published on `topic` (null: not subscribed). */
-export function useLiveTopic(topic: string | null, onData: (data: unknown) => void): void {
-  const handler = useRef(onData);
-  handler.current = onData;
+/** Call `onMessage` with the snapshot and each event of `channel` (null: not subscribed). */
+export function useLiveTopic(
+  channel: string | null,
+  onMessage: (message: LiveMessage) => void,
+): void {
+  const handler = useRef(onMessage);
+  handler.current = onMessage;
   useEffect(() => {
-    if (!topic) return undefined;
-    return liveHub.subscribe(topic, (data) => handler.current(data));
-  }, [topic]);
+    if (!channel) return undefined;
+    return liveHub.subscribe(channel, (message) => handler.current(message));
+  }, [channel]);
 }
