@@ -26,6 +26,7 @@ export function App() {
           <Route path="backtests/:id" element={<P.BacktestDetail />} />
           <Route path="optimizations" element={<P.Optimizations />} />
           <Route path="optimizations/:id" element={<P.OptimizationDetail />} />
+          <Route path="trading" element={<P.Trading />} />
           <Route path="settings" element={<P.Settings />} />
           <Route path="admin" element={<P.Admin />} />
           <Route path="*" element={<P.NotFound />} />

@@ -6,6 +6,8 @@ import { Status } from "../components/Status";
 import { QueryView } from "../components/States";
 import { useBacktests } from "../hooks/queries/backtests";
 import { useJobs } from "../hooks/queries/jobs";
+import { useDeployments, useOrders, usePnl, usePositions } from "../hooks/queries/trading";
+import { deploymentLabel, isOpen, OrdersTable, PnlSummary, PositionsTable } from "../components/trading/TradingTables";
 import { useTimeZone } from "../hooks/useTimeZone";
 import { formatPercent, formatTime, signClass } from "../lib/format";
 
@@ -39,6 +41,37 @@ export function metric(run: { metrics: Record<string, unknown> | null }, name: s
   return typeof value === "number" ? value : null;
 }
 
+/** The paper account at a glance, kept current by the hub's orders, positions and pnl channels. */
+function TradingOverview() {
+  const pnl = usePnl(30);
+  const positions = usePositions();
+  const orders = useOrders(50);
+  const deployments = useDeployments();
+  return (
+    <div className="grid-2">
+      <article className="panel">
+        <h2>Account</h2>
+        <QueryView query={pnl}>{(d) => <PnlSummary pnl={d} />}</QueryView>
+        <h3>Running deployments</h3>
+        <QueryView query={deployments} isEmpty={(d) => !d.items.some((x) => x.status === "running")}
+          empty={<>None running. <Link to="/trading">Start one</Link>.</>}>
+          {(d) => <ul>{d.items.filter((x) => x.status === "running").map((x) => <li key={x.id}>{deploymentLabel(x)}</li>)}</ul>}
+        </QueryView>
+      </article>
+      <article className="panel">
+        <h2>Open positions</h2>
+        <QueryView query={positions} isEmpty={(d) => d.length === 0} empty="No open positions.">
+          {(d) => <PositionsTable positions={d} />}
+        </QueryView>
+        <h2>Open orders</h2>
+        <QueryView query={orders} isEmpty={(d) => !d.items.some(isOpen)} empty="No open orders.">
+          {(d) => <OrdersTable caption="Open orders" orders={d.items.filter(isOpen)} cancellable />}
+        </QueryView>
+      </article>
+    </div>
+  );
+}
+
 export default function Overview() {
   const timeZone = useTimeZone();
   const backtests = useBacktests(10);
@@ -46,6 +79,7 @@ export default function Overview() {
   return (
     <section>
       <h1>Overview</h1>
+      <TradingOverview />
       <div className="grid-2">
         <article className="panel">
           <h2>Latest backtests</h2>

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import type { Schemas } from "../api/client";
 import { DataTable } from "../components/DataTable";
 import { ErrorMessage, QueryView } from "../components/States";
+import { BrokerSettingsForm } from "../components/trading/BrokerSettings";
 import { useChangePassword, useMe, useRevokeSession, useSessions, useUpdateMe } from "../hooks/queries/users";
 import { useTimeZone } from "../hooks/useTimeZone";
 import { formatTime } from "../lib/format";
@@ -81,6 +82,7 @@ export default function Settings() {
       <h1>Settings</h1>
       <QueryView query={me}>{(user) => <Profile me={user} />}</QueryView>
       <Password />
+      <BrokerSettingsForm />
       <Sessions />
     </section>
   );

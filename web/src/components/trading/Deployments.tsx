@@ -1,0 +1,101 @@
+import { useState, type FormEvent } from "react";
+
+import type { Schemas } from "../../api/client";
+import { useStrategies } from "../../hooks/queries/strategies";
+import { useCreateDeployment, useDeploymentAction, useDeployments } from "../../hooks/queries/trading";
+import { useTimeZone } from "../../hooks/useTimeZone";
+import { formatTime } from "../../lib/format";
+import { DataTable } from "../DataTable";
+import { ErrorMessage, QueryView } from "../States";
+import { Status } from "../Status";
+
+type Deployment = Schemas["DeploymentRead"];
+
+/** The deployment body: a saved strategy on paper, fed by a bar replay or a synthetic walk. */
+export function deploymentBody(fields: {
+  strategyId: number; symbols: string; timeframe: string; feed: "replay" | "synthetic"; speed: number;
+}): Schemas["DeploymentCreate"] {
+  return {
+    strategy_id: fields.strategyId,
+    symbols: fields.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean),
+    timeframe: fields.timeframe,
+    mode: "paper",
+    broker: "paper",
+    feed: { kind: fields.feed, speed: fields.speed },
+  };
+}
+
+function NewDeployment() {
+  const strategies = useStrategies();
+  const create = useCreateDeployment();
+  const [strategyId, setStrategyId] = useState("");
+  const [symbols, setSymbols] = useState("");
+  const [timeframe, setTimeframe] = useState("1m");
+  const [feed, setFeed] = useState<"replay" | "synthetic">("replay");
+  const [speed, setSpeed] = useState("60");
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate(deploymentBody({ strategyId: Number(strategyId), symbols, timeframe, feed, speed: Number(speed) }));
+  }
+  return (
+    <form onSubmit={submit} aria-label="New deployment">
+      <div className="row">
+        <label>Strategy
+          <select required value={strategyId} onChange={(e) => setStrategyId(e.target.value)}>
+            <option value="">Choose…</option>
+            {strategies.data?.items.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+          </select>
+        </label>
+        <label>Symbols <input required value={symbols} placeholder="AAPL, MSFT" onChange={(e) => setSymbols(e.target.value)} /></label>
+        <label>Timeframe <input required value={timeframe} onChange={(e) => setTimeframe(e.target.value)} /></label>
+        <label>Feed
+          <select value={feed} onChange={(e) => setFeed(e.target.value as "replay" | "synthetic")}>
+            <option value="replay">Replay stored bars</option><option value="synthetic">Synthetic</option>
+          </select>
+        </label>
+        <label>Speed <input type="number" min="0.1" step="any" value={speed} onChange={(e) => setSpeed(e.target.value)} /></label>
+        <button type="submit" disabled={create.isPending}>Create deployment</button>
+      </div>
+      <ErrorMessage error={create.error} />
+    </form>
+  );
+}
+
+function DeploymentList({ deployments }: { deployments: Deployment[] }) {
+  const timeZone = useTimeZone();
+  const action = useDeploymentAction();
+  const running = (d: Deployment) => d.status === "running" || d.status === "starting";
+  return (
+    <>
+      <ErrorMessage error={action.error} />
+      <DataTable caption="Deployments" rows={deployments} rowKey={(d) => d.id} columns={[
+        { key: "id", label: "Deployment", render: (d) => `#${d.id}`, sortValue: (d) => d.id },
+        { key: "symbols", label: "Symbols", render: (d) => `${d.symbols.join(", ")} · ${d.timeframe}` },
+        { key: "mode", label: "Mode", render: (d) => d.mode },
+        { key: "status", label: "Status", render: (d) => <Status status={d.status} />, sortValue: (d) => d.status },
+        { key: "started", label: "Started", render: (d) => formatTime(d.started_at, timeZone) },
+        { key: "error", label: "Last error", render: (d) => d.last_error ?? "" },
+        { key: "action", label: "", render: (d) => (
+          <button type="button" className="ghost" disabled={action.isPending}
+            onClick={() => action.mutate({ id: d.id, action: running(d) ? "stop" : "start" })}>
+            {running(d) ? "Stop" : "Start"} #{d.id}
+          </button>
+        ) },
+      ]} />
+    </>
+  );
+}
+
+/** Paper deployments of saved strategies: create, start and stop. */
+export function Deployments() {
+  const deployments = useDeployments();
+  return (
+    <article className="panel" aria-labelledby="deployments-title">
+      <h2 id="deployments-title">Deployments</h2>
+      <NewDeployment />
+      <QueryView query={deployments} isEmpty={(d) => d.items.length === 0} empty="No deployments yet.">
+        {(d) => <DeploymentList deployments={d.items} />}
+      </QueryView>
+    </article>
+  );
+}
