@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
@@ -18,7 +18,7 @@ from quantdesk.errors import NotFoundError
 from quantdesk.marketdata.synthetic import synthetic_bars
 from quantdesk.ports.market_data import Quote
 from quantdesk.runtime import Runtime, build_runtime
-from quantdesk.services import market_data, quotes
+from quantdesk.services import events, market_data, quotes
 from quantdesk.settings import Settings
 from tests.fixtures.apps import serve, settings_with
 from tests.fixtures.market_files import START, bars_csv, daily_bars
@@ -52,12 +52,15 @@ async def test_quote_update_is_served_from_cache_and_published(
     subscription = cached_runtime.bus.subscribe(quotes.channel("aapl"))
     receiving = asyncio.ensure_future(anext(subscription))
     await asyncio.sleep(0.05)
+    before = time.time_ns()
     async with cached_runtime.context() as ctx:
         await quotes.update(ctx, Quote("aapl", MONDAY_NS, 187.5, bid=187.4, ask=187.6))
     channel, message = await asyncio.wait_for(receiving, timeout=5)
     await subscription.aclose()  # type: ignore[attr-defined]
+    event = events.decode(channel, message)
     assert channel == "quotes:AAPL"
-    assert orjson.loads(message)["price"] == 187.5
+    assert (event.kind, event.data["symbol"], event.data["price"]) == ("quote", "AAPL", 187.5)
+    assert before <= event.published_ns <= time.time_ns()
     async with serve(cached_app) as http:
         response = await http.get(URL, headers=user.headers)
     assert response.status_code == 200

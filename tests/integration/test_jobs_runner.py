@@ -7,12 +7,11 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from quantdesk.db.repositories.jobs import JobRepository
 from quantdesk.jobs.local import ProcessPoolExecutorAdapter
 from quantdesk.runtime import Runtime, build_runtime
 from quantdesk.services import jobs
+from quantdesk.services.events import decode
 from quantdesk.settings import Settings
 from tests.fixtures.apps import settings_with
 from tests.fixtures.jobs import load, make_runner, process_pool, running, submit, wait_for
@@ -67,7 +66,9 @@ async def _collect_events(runtime: Runtime, job_id: int, pool: Pool) -> list[dic
     async with running(make_runner(runtime, pool)):
         while not events or events[-1]["status"] == "running":
             _channel, message = await asyncio.wait_for(reader, 20)
-            events.append(orjson.loads(message))
+            event = decode(jobs.channel(job_id), message)
+            assert event.kind == "job"
+            events.append(event.data)
             seen_midway.append((await load(runtime, job_id)).progress)
             reader = asyncio.ensure_future(anext(subscription))
     reader.cancel()

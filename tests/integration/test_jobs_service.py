@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import orjson
+import time
+
 import pytest
 
 from quantdesk.errors import ConflictError, NotFoundError, ValidationError
 from quantdesk.jobs.local import ProcessPoolExecutorAdapter
 from quantdesk.runtime import Runtime
-from quantdesk.services import jobs
+from quantdesk.services import events, jobs
 from tests.fixtures.job_handlers import FINISHED
 from tests.fixtures.jobs import (
     listening,
@@ -72,14 +73,45 @@ async def test_cancel_queued_job_cancelled_and_published(
 ) -> None:
     owner = await make_user()
     job = await submit(runtime, owner, "test.steps", {})
+    before = time.time_ns()
     async with listening(runtime, jobs.channel(job.id)) as received:
         async with runtime.context() as ctx:
             ctx.actor = owner
             cancelled = await jobs.cancel(ctx, job.id)
-        message = await received()
+        event = events.decode(jobs.channel(job.id), await received())
     assert (cancelled.status, cancelled.result) == ("cancelled", None)
     assert cancelled.finished_at is not None
-    assert orjson.loads(message) == {"id": job.id, "status": "cancelled", "progress": 0.0}
+    assert event.kind == "job"
+    assert event.data == {"id": job.id, "status": "cancelled", "progress": 0.0}
+    assert before <= event.published_ns <= time.time_ns()
+
+
+async def test_cancel_job_status_reaches_owner_events_not_progress(
+    runtime: Runtime, make_user: MakeUser
+) -> None:
+    owner = await make_user()
+    job = await submit(runtime, owner, "test.steps", {})
+    async with listening(runtime, events.bus_channel("events", owner.id)) as received:
+        async with runtime.context() as ctx:
+            ctx.actor = owner
+            jobs.publish_progress(ctx, job.id, 0.5, "half way")
+            await jobs.cancel(ctx, job.id)
+        event = events.decode("events", await received())
+    assert (event.kind, event.data["id"], event.data["status"]) == ("job", job.id, "cancelled")
+
+
+async def test_publish_system_job_goes_to_job_channel_only(runtime: Runtime) -> None:
+    job = await submit(runtime, None, "test.steps", {})
+    async with listening(runtime, jobs.channel(job.id)) as received:
+        async with runtime.context() as ctx:
+            jobs.publish(ctx, job, message="queued by the scheduler")
+        event = events.decode(jobs.channel(job.id), await received())
+    assert event.data == {
+        "id": job.id,
+        "status": "queued",
+        "progress": 0.0,
+        "message": "queued by the scheduler",
+    }
 
 
 async def test_cancel_finished_job_conflict(runtime: Runtime, make_user: MakeUser) -> None:

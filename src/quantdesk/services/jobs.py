@@ -1,9 +1,10 @@
 """Jobs: submit background work, follow it, cancel it.
 
 A job is a durable row; the job runner (``services.job_runner``) claims it and runs its
-handler off the event loop. Every change of status or progress goes out on the bus as
-``jobs:{id}`` with ``{"id", "status", "progress", "error"?}`` once its transaction commits,
-so a WebSocket hub can forward it. Users see only their own jobs.
+handler off the event loop. Every change of status or progress goes out as a ``job`` event
+(``services.events``) on ``jobs:{id}`` with ``{"id", "status", "progress", "error"?,
+"message"?}`` once its transaction commits, so a WebSocket hub can forward it; changes of
+status also reach the owner's private ``events`` channel. Users see only their own jobs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from quantdesk.db.repositories.base import Paged
 from quantdesk.db.repositories.jobs import JobRepository
 from quantdesk.errors import ConflictError, NotFoundError, ValidationError
 from quantdesk.jobs import registry
+from quantdesk.services import events
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.users import require_actor
 
@@ -43,6 +45,7 @@ CANCELLED_CHANNEL = "jobs:cancelled"
 MAX_ATTEMPTS = 10
 PRIORITY_LIMIT = 1000
 MAX_PAYLOAD_BYTES = 1024 * 1024
+EVENT_KIND = "job"
 
 logger = structlog.get_logger(__name__)
 
@@ -143,28 +146,42 @@ def channel(job_id: int) -> str:
 
 
 def event(job: Job, *, message: str | None = None) -> bytes:
-    """The bus event for a job's current state; ``error`` only when there is one."""
-    body: dict[str, Any] = {"id": job.id, "status": job.status, "progress": job.progress}
-    if job.error:
-        body["error"] = job.error
-    if message:
-        body["message"] = message
-    return orjson.dumps(body)
+    """Encode the job's current state as the bus event its channel carries."""
+    return events.encode(EVENT_KIND, _state(job, message))
 
 
 def publish(ctx: ServiceContext, job: Job, *, message: str | None = None) -> None:
-    """Send the job's state on its channel once the transaction commits."""
-    ctx.publish_after_commit(channel(job.id), event(job, message=message))
+    """Send the job's new status on its channel and to its owner once the transaction commits.
+
+    The owner's ``events`` channel hears of it too, so a client learns that a job finished
+    without following each of its jobs; system jobs (no owner) go only to ``jobs:{id}``.
+    """
+    state = _state(job, message)
+    events.publish(ctx, channel(job.id), None, EVENT_KIND, state)
+    if job.user_id is not None:
+        events.publish(ctx, "events", job.user_id, EVENT_KIND, state)
 
 
 def publish_progress(
     ctx: ServiceContext, job_id: int, progress: float, message: str | None = None
 ) -> None:
-    """Send a running job's progress on its channel once the transaction commits."""
-    body: dict[str, Any] = {"id": job_id, "status": "running", "progress": progress}
+    """Send a running job's progress on its channel once the transaction commits.
+
+    Progress is frequent and only followers of the job want it, so it skips ``events``.
+    """
+    state: dict[str, Any] = {"id": job_id, "status": "running", "progress": progress}
     if message:
-        body["message"] = message
-    ctx.publish_after_commit(channel(job_id), orjson.dumps(body))
+        state["message"] = message
+    events.publish(ctx, channel(job_id), None, EVENT_KIND, state)
+
+
+def _state(job: Job, message: str | None) -> dict[str, Any]:
+    state: dict[str, Any] = {"id": job.id, "status": job.status, "progress": job.progress}
+    if job.error:
+        state["error"] = job.error
+    if message:
+        state["message"] = message
+    return state
 
 
 def _check_payload(payload: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Latest quotes: kept in the cache port per symbol, announced on the bus after commit.
 
-The cache is in-process or Redis, so every server and worker answers the same quote. A
+The cache is in-process or Redis, so every server and worker answers the same quote; each
+update goes out as a ``quote`` event (``services.events``) on ``quotes:{SYMBOL}``. A
 symbol with no cached quote falls back to its last stored bar's close, marked stale. Call
 ``refresh_from_bars`` after storing bars, so the quote follows the newest bar.
 """
@@ -14,7 +15,7 @@ import orjson
 from quantdesk.bars import Bars
 from quantdesk.errors import NotFoundError
 from quantdesk.ports.market_data import Quote
-from quantdesk.services import instruments, market_data
+from quantdesk.services import events, instruments, market_data
 from quantdesk.services.context import ServiceContext
 
 
@@ -48,10 +49,10 @@ async def update(ctx: ServiceContext, quote: Quote, *, ttl_seconds: float | None
     current = await cached(ctx, symbol)
     if current is not None and current.timestamp_ns > quote.timestamp_ns:
         return False
-    payload = orjson.dumps(asdict(quote) | {"symbol": symbol})
+    body = asdict(quote) | {"symbol": symbol}
     ttl = ctx.config.quote_ttl_seconds if ttl_seconds is None else ttl_seconds
-    await ctx.cache.set(cache_key(symbol), payload, ttl_seconds=ttl)
-    ctx.publish_after_commit(channel(symbol), payload)
+    await ctx.cache.set(cache_key(symbol), orjson.dumps(body), ttl_seconds=ttl)
+    events.publish(ctx, channel(symbol), None, "quote", body)
     return True
 
 
