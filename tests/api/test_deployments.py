@@ -5,7 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from quantdesk.db.models import Signal
+from quantdesk.runtime import Runtime
 from tests.fixtures.deployments import (
     CROSSING_CLOSES,
     DEPLOYMENTS_URL,
@@ -72,7 +75,11 @@ async def test_create_both_strategy_id_and_type_is_422(
 
 
 async def test_start_replay_trades_entry_and_exit_then_stops_at_feed_end(
-    client: httpx.AsyncClient, app: FastAPI, sign_in: SignIn, store_daily: StoreDaily
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    runtime: Runtime,
+    sign_in: SignIn,
+    store_daily: StoreDaily,
 ) -> None:
     user = await sign_in()
     await store_daily("AAPL", CROSSING_CLOSES)
@@ -97,6 +104,10 @@ async def test_start_replay_trades_entry_and_exit_then_stops_at_feed_end(
         event["type"] for event in (await _get(client, user, f"/{deployment_id}/events")).json()
     ]
     assert kinds == ["deployment_started", "deployment_stopped"]
+    async with runtime.context() as ctx:
+        statement = select(Signal).where(Signal.deployment_id == deployment_id).order_by(Signal.ts)
+        signals = [(row.action, row.status) for row in await ctx.session.scalars(statement)]
+    assert signals == [("BUY", "executed"), ("SELL", "executed")]
 
 
 async def test_start_twice_is_409_and_stop_marks_stopped(

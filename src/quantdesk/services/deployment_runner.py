@@ -233,7 +233,7 @@ class DeploymentRunner:
         if action is None:
             return
         async with self.contexts() as ctx:
-            await act(ctx, plan, broker, bar, signals, action)
+            await _act(ctx, plan, broker, bar, signals, action)
 
     async def wait(self, deployment_id: int) -> None:
         """Wait until the deployment's feed ends (tests and the CLI replay to the end)."""
@@ -252,7 +252,7 @@ async def _action(broker: Broker, symbol: str, signals: Signals) -> tuple[str, D
     return None
 
 
-async def act(
+async def _act(
     ctx: ServiceContext,
     plan: Plan,
     broker: Broker,
