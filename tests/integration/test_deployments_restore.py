@@ -101,3 +101,27 @@ async def test_restart_with_matching_broker_reports_no_difference(
     assert kinds.count("order_restored") == 1
     assert kinds.count("position_restored") == 1
     assert kinds.count("deployment_restored") == 2
+
+
+async def test_restart_replay_without_bars_marks_deployment_failed_naming_symbol(
+    runtime: Runtime, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    request = DeploymentRequest(
+        symbols=["GONE"], timeframe="1m", strategy_type="sma_cross", feed=FeedSpec("replay", 1e9)
+    )
+    async with runtime.context() as ctx:
+        ctx.actor = user
+        row = await deployments.create_deployment(ctx, request)
+        await deployments.mark_running(ctx, row)
+    desk = Desk(runtime, Commission(), Slippage())
+    try:
+        assert await desk.runner.restore() == 0
+        assert desk.runner.running() == []
+    finally:
+        await desk.close()
+    async with runtime.context() as ctx:
+        stored = await DeploymentRepository(ctx.session).get(row.id)
+    assert stored is not None
+    assert stored.status == "failed"
+    assert "GONE" in (stored.last_error or "")

@@ -113,6 +113,7 @@ class DeploymentRunner:
         plan = await self._plan(ctx, row)
         feed = self.feeds(plan.feed, await self._history(ctx, plan))
         await deployments.mark_running(ctx, row)
+        await ctx.commit()  # the task must find it running, even if its feed ends at once
         self._launch(plan, feed)
         return row
 
@@ -141,22 +142,24 @@ class DeploymentRunner:
             differences = await restore_books(ctx, self.trading)
             rows = await DeploymentRepository(ctx.session).running()
             logger.info("deployments_restoring", deployments=len(rows), differences=differences)
-            started = 0
-            for row in rows:
-                started += await self._restore_one(ctx, row)
-        return started
+            ready = [await self._restore_one(ctx, row) for row in rows]
+        launched = [item for item in ready if item is not None]
+        for plan, feed in launched:
+            self._launch(plan, feed)
+        return len(launched)
 
-    async def _restore_one(self, ctx: ServiceContext, row: Deployment) -> int:
+    async def _restore_one(
+        self, ctx: ServiceContext, row: Deployment
+    ) -> tuple[Plan, LiveFeed] | None:
         ctx.actor = await ctx.session.get(User, row.user_id)
         try:
             plan = await self._plan(ctx, row)
             feed = self.feeds(plan.feed, await self._history(ctx, plan))
         except QuantDeskError as error:
             await deployments.mark_stopped(ctx, row, error=error.message)
-            return 0
+            return None
         await deployments.record_event(ctx, row, "deployment_restored", "restarted at start-up")
-        self._launch(plan, feed)
-        return 1
+        return plan, feed
 
     async def close(self) -> None:
         """Stop every task without marking the deployments, so start-up restarts them."""
