@@ -132,7 +132,12 @@ class JobRunner:
     async def start(self) -> None:
         """Start the executor, recover what dead workers left, and begin claiming."""
         await self._executor.start()
-        await self._sweep()
+        try:
+            await self._sweep()
+        except Exception:
+            # The claim loop sweeps again; a database that is down at start must not stop the
+            # server, whose readiness check will say what is wrong.
+            logger.exception("job_recovery_failed", worker_id=self.worker_id)
         self._listener = asyncio.create_task(self._listen(), name="jobs-listener")
         self._loop_task = asyncio.create_task(self._claim_loop(), name="jobs-claim")
         logger.info("job_runner_started", worker_id=self.worker_id, capacity=self.capacity)
