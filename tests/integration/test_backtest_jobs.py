@@ -55,7 +55,7 @@ async def test_backtest_job_progress_published_on_bus(
 
     async def listen(channel: str) -> None:
         async for _channel, message in jobs_runtime.bus.subscribe(channel):
-            events.append(orjson.loads(message))
+            events.append(orjson.loads(message)["data"])
             if events[-1]["status"] == "succeeded":
                 return
 
