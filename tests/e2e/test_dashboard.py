@@ -98,6 +98,33 @@ def _visit_other_pages(page: Page) -> None:
     screenshot(page, "07-settings")
 
 
+def _trade_on_paper(page: Page) -> None:
+    page.get_by_role("link", name="Trading").click()
+    expect(page.get_by_role("heading", name="Trading", exact=True)).to_be_visible()
+    form = page.get_by_role("form", name="New deployment")
+    form.get_by_label("Strategy").select_option(label="Trend rules")
+    form.get_by_label("Symbols").fill("E2E")
+    form.get_by_label("Timeframe").fill("1d")
+    form.get_by_label("Speed").fill("8640000")
+    form.get_by_role("button", name="Create deployment").click()
+    expect(page.get_by_text("No orders yet.")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Start #\d+$")).click()
+    recent = page.get_by_role("table", name="Recent orders")
+    filled = recent.get_by_role("cell", name="filled", exact=True).first
+    expect(filled).to_be_visible(timeout=30_000)
+    screenshot(page, "08-trading-fill")
+
+
+def _kill_switch(page: Page) -> None:
+    page.get_by_role("button", name="Kill switch…").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("cancel every open order")
+    screenshot(page, "09-kill-switch-confirm")
+    page.get_by_role("button", name="Confirm kill switch").click()
+    expect(page.get_by_role("status").filter(has_text="Kill switch engaged")).to_be_visible()
+    expect(page.get_by_role("button", name="Release kill switch")).to_be_visible()
+    screenshot(page, "10-kill-switch-engaged")
+
+
 def test_dashboard_new_user_flow_backtest_shows_metrics_and_equity(
     page: tuple[Page, Console], tmp_path: Path
 ) -> None:
@@ -107,6 +134,8 @@ def test_dashboard_new_user_flow_backtest_shows_metrics_and_equity(
     _create_rules_strategy(browser_page, console)
     _run_backtest(browser_page)
     _visit_other_pages(browser_page)
+    _trade_on_paper(browser_page)
+    _kill_switch(browser_page)
     browser_page.reload()
-    expect(browser_page.get_by_role("heading", name="Settings")).to_be_visible()
+    expect(browser_page.get_by_role("button", name="Release kill switch")).to_be_visible()
     assert console.errors == []

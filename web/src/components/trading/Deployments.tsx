@@ -13,7 +13,7 @@ type Deployment = Schemas["DeploymentRead"];
 
 /** The deployment body: a saved strategy on paper, fed by a bar replay or a synthetic walk. */
 export function deploymentBody(fields: {
-  strategyId: number; symbols: string; timeframe: string; feed: "replay" | "synthetic"; speed: number;
+  strategyId: number; symbols: string; timeframe: string; feed: "replay" | "synthetic"; speed: number; quantity: string;
 }): Schemas["DeploymentCreate"] {
   return {
     strategy_id: fields.strategyId,
@@ -22,6 +22,7 @@ export function deploymentBody(fields: {
     mode: "paper",
     broker: "paper",
     feed: { kind: fields.feed, speed: fields.speed },
+    risk_profile: { quantity: fields.quantity },
   };
 }
 
@@ -33,9 +34,10 @@ function NewDeployment() {
   const [timeframe, setTimeframe] = useState("1m");
   const [feed, setFeed] = useState<"replay" | "synthetic">("replay");
   const [speed, setSpeed] = useState("60");
+  const [quantity, setQuantity] = useState("1");
   function submit(event: FormEvent) {
     event.preventDefault();
-    create.mutate(deploymentBody({ strategyId: Number(strategyId), symbols, timeframe, feed, speed: Number(speed) }));
+    create.mutate(deploymentBody({ strategyId: Number(strategyId), symbols, timeframe, feed, speed: Number(speed), quantity }));
   }
   return (
     <form onSubmit={submit} aria-label="New deployment">
@@ -54,6 +56,7 @@ function NewDeployment() {
           </select>
         </label>
         <label>Speed <input type="number" min="0.1" step="any" value={speed} onChange={(e) => setSpeed(e.target.value)} /></label>
+        <label>Quantity per entry <input type="number" min="0" step="any" required value={quantity} onChange={(e) => setQuantity(e.target.value)} /></label>
         <button type="submit" disabled={create.isPending}>Create deployment</button>
       </div>
       <ErrorMessage error={create.error} />

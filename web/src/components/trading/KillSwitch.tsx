@@ -16,7 +16,7 @@ export function KillSwitch({ engaged }: { engaged: boolean }) {
       <p>{engaged ? "Engaged: no new orders are accepted." : "Off: orders are accepted within the risk limits."}</p>
       {engaged
         ? <button type="button" onClick={() => engage(false)} disabled={kill.isPending}>Release kill switch</button>
-        : <button type="button" className="danger" onClick={() => setConfirming(true)}>Kill switch…</button>}
+        : <button type="button" className="ghost danger" onClick={() => setConfirming(true)}>Kill switch…</button>}
       {confirming && (
         <div role="alertdialog" aria-modal="true" aria-labelledby="kill-confirm" className="panel">
           <p id="kill-confirm">Stop all trading and cancel every open order?</p>

@@ -41,8 +41,8 @@ describe("trading forms", () => {
   });
 
   it("test_deployment_body_is_paper_with_chosen_feed", () => {
-    const body = deploymentBody({ strategyId: 3, symbols: "aapl, ", timeframe: "1m", feed: "synthetic", speed: 60 });
-    expect(body).toMatchObject({ strategy_id: 3, symbols: ["AAPL"], mode: "paper", feed: { kind: "synthetic", speed: 60 } });
+    const body = deploymentBody({ strategyId: 3, symbols: "aapl, ", timeframe: "1m", feed: "synthetic", speed: 60, quantity: "2" });
+    expect(body).toMatchObject({ strategy_id: 3, symbols: ["AAPL"], mode: "paper", feed: { kind: "synthetic", speed: 60 }, risk_profile: { quantity: "2" } });
   });
 
   it("test_broker_credentials_skip_unnamed_fields", () => {
