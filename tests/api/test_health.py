@@ -112,7 +112,7 @@ async def test_health_metrics_after_requests_label_route_template(settings: Sett
     async with serve(app) as http:
         await http.get("/things/42")
         await http.get("/things/43")
-        await http.get("/no/such/route")
+        await http.get("/api/v1/no/such/route")
         response = await http.get("/health/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")

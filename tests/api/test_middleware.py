@@ -123,7 +123,7 @@ async def test_request_log_probe_paths_only_at_debug(
 
 
 @pytest.mark.parametrize(
-    ("path", "status"), [("/speak", 200), ("/missing", 404), ("/explode", 500)]
+    ("path", "status"), [("/speak", 200), ("/api/v1/missing", 404), ("/explode", 500)]
 )
 async def test_security_headers_on_success_and_error_responses(
     settings: Settings, path: str, status: int

@@ -215,6 +215,16 @@ class JobRunner:
                 self.observer.job_counts(await JobRepository(ctx.session).count_by_status())
 
     async def _listen(self) -> None:
+        # The bus only speeds things up (polling finds the same jobs), so a bus that is down
+        # is retried at the poll interval rather than allowed to end the listener.
+        while not self._stopping:
+            try:
+                await self._follow_bus()
+            except Exception as error:
+                logger.warning("job_bus_unavailable", error_type=type(error).__name__)
+                await asyncio.sleep(self.options.poll_seconds)
+
+    async def _follow_bus(self) -> None:
         channels = (jobs.QUEUED_CHANNEL, jobs.CANCELLED_CHANNEL)
         async for channel, message in self._bus.subscribe(*channels):
             if channel == jobs.QUEUED_CHANNEL:
