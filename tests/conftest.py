@@ -26,7 +26,7 @@ from quantdesk.db.engine import create_engine
 from quantdesk.runtime import Runtime, build_runtime
 from quantdesk.settings import Settings
 
-pytest_plugins = ["tests.fixtures.users"]
+pytest_plugins = ["tests.fixtures.users", "tests.fixtures.dashboard"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -1,3 +1,0 @@
-"""Browser fixtures: a real server with the built dashboard and Debian's Chromium."""
-
-pytest_plugins = ["tests.fixtures.dashboard"]
