@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import httpx
 import pytest
@@ -13,6 +13,7 @@ import respx
 from pydantic import SecretStr
 
 from quantdesk.errors import RateLimitedError, UnavailableError, ValidationError
+from quantdesk.marketdata import twelvedata as twelvedata_module
 from quantdesk.marketdata._http import UnknownSymbolError
 from quantdesk.marketdata.twelvedata import BASE_URL, KEY_SETTING, TwelveDataProvider
 from tests.fixtures.providers import recorded, vendor_client
@@ -81,14 +82,23 @@ async def test_fetch_unknown_symbol_in_http_200_raises_not_found(
         await twelvedata.fetch("ZZZZ", "1d", None, None)
 
 
+class _TenPastTheMinute(datetime):
+    """A clock ten seconds into a minute, so the wait for the next one is 50 s."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _TenPastTheMinute:
+        return cls(2025, 1, 2, 15, 30, 10, tzinfo=tz)
+
+
 @respx.mock
 async def test_fetch_rate_limit_in_body_waits_for_next_minute(
-    twelvedata: TwelveDataProvider,
+    twelvedata: TwelveDataProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(twelvedata_module, "datetime", _TenPastTheMinute)
     route = respx.get(SERIES).respond(200, json=recorded("twelvedata_rate_limit.json"))
     with pytest.raises(RateLimitedError, match="rate limit") as caught:
         await twelvedata.fetch("AAPL", "1d", None, None)
-    assert 1 <= caught.value.retry_after <= 60
+    assert caught.value.retry_after == 50
     assert route.call_count == 1  # the minute's wait is beyond the test policy's 5 s cap
     assert twelvedata.breaker.snapshot().failures == 0
 
