@@ -219,6 +219,10 @@ async def state(ctx: ServiceContext, run: BacktestRun) -> RunState:
     job = await ctx.session.get(Job, run.job_id)
     if job is None:
         return RunState(run, run.status, run.progress)
+    if job.status not in ACTIVE:
+        # The job finished after the run was read; its results were committed with it.
+        await ctx.session.refresh(run)
+        return RunState(run, run.status, run.progress)
     return RunState(run, job.status, job.progress)
 
 
