@@ -8,7 +8,7 @@ from typing import Any
 import msgpack
 import orjson
 
-from quantdesk.api.websocket.connection import Connection, FlushOptions
+from quantdesk.api.websocket.connection import Connection, FlushOptions, FlushTicker
 from quantdesk.api.websocket.protocol import CODECS, CloseCode, Delivery
 
 
@@ -33,9 +33,11 @@ class Recorder:
         self.frames.append(orjson.loads(frame))
 
 
-def connection(recorder: Recorder, *, send_timeout: float = 10.0) -> Connection:
+def connection(
+    recorder: Recorder, *, send_timeout: float = 10.0, ticker: FlushTicker | None = None
+) -> Connection:
     flush = FlushOptions(flush_seconds=0.01, queue_size=5, send_timeout=send_timeout)
-    conn = Connection(recorder.send, CODECS["json"], flush)
+    conn = Connection(recorder.send, CODECS["json"], flush, ticker=ticker)
     for channel in ("quotes:A", "quotes:B", "orders"):
         conn.subscribe(channel)
         conn.ready(channel, {"type": "subscribed", "channel": channel, "snapshot": None})
@@ -111,3 +113,62 @@ def test_msgpack_batch_decodes_to_the_same_events_as_json() -> None:
         name: codec.batch([codec.event_item(item.head(codec), 7)]) for name, codec in CODECS.items()
     }
     assert msgpack.unpackb(frames["msgpack"]) == orjson.loads(frames["json"])
+
+
+async def test_ticker_sends_each_connection_one_batch_per_interval() -> None:
+    ticker = FlushTicker(0.02)
+    recorders = [Recorder(), Recorder()]
+    conns = [connection(r, ticker=ticker) for r in recorders]
+    tasks = [asyncio.create_task(conn.run()) for conn in conns]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for number in range(50):
+        for conn in conns:
+            conn.offer(quote("A", float(number)))
+        await asyncio.sleep(0.002)
+    await asyncio.sleep(0.05)
+    elapsed = loop.time() - started
+    for conn in conns:
+        conn.close(1000, "done")
+    await asyncio.gather(*tasks)
+    for recorder in recorders:
+        batches = [f for f in recorder.frames if f["type"] == "batch"]
+        assert 2 <= len(batches) <= elapsed / 0.02 + 1
+        assert batches[-1]["events"][-1]["data"]["price"] == 49.0
+
+
+async def test_ticker_leaves_idle_connections_alone_and_stops_when_idle() -> None:
+    ticker = FlushTicker(0.01)
+    busy, idle = Recorder(), Recorder()
+    conns = [connection(busy, ticker=ticker), connection(idle, ticker=ticker)]
+    tasks = [asyncio.create_task(conn.run()) for conn in conns]
+    conns[0].offer(quote("A", 1.0))
+    await asyncio.sleep(0.08)
+    for conn in conns:
+        conn.close(1000, "done")
+    await asyncio.gather(*tasks)
+    assert [f["type"] for f in busy.frames].count("batch") == 1
+    assert [f["type"] for f in idle.frames].count("batch") == 0
+    assert ticker.running is False
+
+
+async def test_ticker_cuts_off_a_stalled_client_and_keeps_serving_the_others() -> None:
+    ticker = FlushTicker(0.01)
+    healthy = Recorder()
+    stalled = connection(Recorder(stalled=True), send_timeout=0.05, ticker=ticker)
+    serving = connection(healthy, ticker=ticker)
+    tasks = [asyncio.create_task(conn.run()) for conn in (stalled, serving)]
+    for number in range(10):
+        stalled.offer(quote("A", float(number)))
+        serving.offer(quote("A", float(number)))
+        await asyncio.sleep(0.02)
+    await asyncio.wait_for(tasks[0], timeout=2)
+    serving.close(1000, "done")
+    await tasks[1]
+    assert stalled.closing is not None
+    assert stalled.closing.code == CloseCode.TOO_SLOW
+    prices = [
+        e["data"]["price"] for f in healthy.frames if f["type"] == "batch" for e in f["events"]
+    ]
+    assert prices[-1] == 9.0
+    assert len(prices) >= 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -58,23 +59,48 @@ async def test_cache_incr_restarts_after_window(cache: Cache) -> None:
 
 
 async def test_bus_delivers_to_subscriber_of_channel_only(bus: Bus) -> None:
-    received: list[tuple[str, bytes]] = []
     ready = asyncio.Event()
-
-    async def listen() -> None:
-        stream = bus.subscribe("fills")
-        first = asyncio.ensure_future(anext(stream))
-        ready.set()
-        received.append(await first)
-        await stream.aclose()  # type: ignore[attr-defined]
-
-    task = asyncio.create_task(listen())
-    await ready.wait()
-    await asyncio.sleep(0.05)  # let the subscription register (a network round trip on Redis)
+    stream = bus.subscribe("fills", ready=ready)
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.wait_for(ready.wait(), timeout=2)
     await bus.publish("quotes", b"ignored")
     await bus.publish("fills", b"fill-1")
+    assert await asyncio.wait_for(first, timeout=2) == ("fills", b"fill-1")
+    await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_bus_ready_subscription_misses_nothing_published_after_it(bus: Bus) -> None:
+    ready = asyncio.Event()
+    stream = bus.subscribe("orders", "fills", ready=ready)
+    received: list[tuple[str, bytes]] = []
+
+    async def collect() -> None:
+        async for item in stream:
+            received.append(item)
+            if len(received) == 40:
+                return
+
+    task = asyncio.create_task(collect())
+    await asyncio.wait_for(ready.wait(), timeout=2)
+    for number in range(20):
+        await bus.publish("orders", b"order-%d" % number)
+        await bus.publish("fills", b"fill-%d" % number)
     await asyncio.wait_for(task, timeout=2)
-    assert received == [("fills", b"fill-1")]
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert [m for c, m in received if c == "orders"] == [b"order-%d" % n for n in range(20)]
+    assert [m for c, m in received if c == "fills"] == [b"fill-%d" % n for n in range(20)]
+
+
+async def test_bus_ready_waits_for_the_iteration_to_start(bus: Bus) -> None:
+    ready = asyncio.Event()
+    stream = bus.subscribe("idle", ready=ready)
+    await asyncio.sleep(0.05)
+    assert not ready.is_set()
+    pending = asyncio.ensure_future(anext(stream))
+    await asyncio.wait_for(ready.wait(), timeout=2)
+    pending.cancel()
+    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+        await pending
 
 
 async def test_ping_answers_when_reachable(cache: Cache, bus: Bus) -> None:

@@ -63,10 +63,14 @@ class MemoryBus:
                 queue.get_nowait()  # drop the oldest rather than block the publisher
             queue.put_nowait((channel, message))
 
-    async def subscribe(self, *channels: str) -> AsyncIterator[tuple[str, bytes]]:
+    async def subscribe(
+        self, *channels: str, ready: asyncio.Event | None = None
+    ) -> AsyncIterator[tuple[str, bytes]]:
         queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(self._queue_size)
         for channel in channels:
             self._queues[channel].add(queue)
+        if ready is not None:
+            ready.set()  # registered in this process: live at once
         try:
             while True:
                 yield await queue.get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -54,13 +55,21 @@ class RedisBus:
     async def publish(self, channel: str, message: bytes) -> None:
         await self._client.publish(self._prefix + channel, message)
 
-    async def subscribe(self, *channels: str) -> AsyncIterator[tuple[str, bytes]]:
-        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(*(self._prefix + channel for channel in channels))
+    async def subscribe(
+        self, *channels: str, ready: asyncio.Event | None = None
+    ) -> AsyncIterator[tuple[str, bytes]]:
+        pubsub = self._client.pubsub()
+        unconfirmed = {self._prefix + channel for channel in channels}
         try:
+            await pubsub.subscribe(*unconfirmed)
             async for message in pubsub.listen():
-                name = message["channel"].decode().removeprefix(self._prefix)
-                yield name, message["data"]
+                name = message["channel"].decode()
+                if message["type"] == "message":
+                    yield name.removeprefix(self._prefix), message["data"]
+                elif message["type"] == "subscribe":
+                    unconfirmed.discard(name)  # Redis answers each SUBSCRIBE once it is live
+                    if not unconfirmed and ready is not None:
+                        ready.set()
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -13,8 +14,16 @@ class Bus(Protocol):
         """Deliver a message to every current subscriber of the channel."""
         ...
 
-    def subscribe(self, *channels: str) -> AsyncIterator[tuple[str, bytes]]:
-        """Yield ``(channel, message)`` pairs until the iterator is closed."""
+    def subscribe(
+        self, *channels: str, ready: asyncio.Event | None = None
+    ) -> AsyncIterator[tuple[str, bytes]]:
+        """Yield ``(channel, message)`` pairs until the iterator is closed.
+
+        The subscription starts when iteration does. ``ready`` is set once the bus has
+        confirmed it (on Redis, a network round trip later): from then on every message
+        published reaches this subscriber. Iterate in a task and wait for ``ready`` before
+        reading state that later messages update, or before publishing what must arrive.
+        """
         ...
 
     async def ping(self) -> None:

@@ -30,16 +30,17 @@ async def stream(websocket: WebSocket, frame_format: FrameFormat = "json") -> No
     app: FastAPI = websocket.app
     options: SessionOptions = app.state.ws_options
     contexts = app.state.runtime.context
-    session = Session(websocket, contexts, hub_for(app), codec, options, metrics_for(app))
+    hub = hub_for(app, options.flush.flush_seconds)
+    session = Session(websocket, contexts, hub, codec, options, metrics_for(app))
     await session.serve()
 
 
-def hub_for(app: FastAPI) -> Hub:
+def hub_for(app: FastAPI, flush_seconds: float) -> Hub:
     """The app's hub on the current runtime's bus, created on first use."""
     hub: Hub | None = getattr(app.state, "ws_hub", None)
     bus: Bus = app.state.runtime.bus
     if hub is None or hub.bus is not bus:
-        hub = app.state.ws_hub = Hub(bus)
+        hub = app.state.ws_hub = Hub(bus, flush_seconds)
     return hub
 
 

@@ -95,7 +95,7 @@ class Session:
         self.codec = codec
         self.options = options
         self.metrics = metrics
-        self.connection = Connection(self._send, codec, options.flush, metrics)
+        self.connection = Connection(self._send, codec, options.flush, metrics, hub.ticker)
         self.identity: Identity | None = None
         self._bus_channels: dict[str, str] = {}
         self._last_seen = time.monotonic()
@@ -316,6 +316,7 @@ class Session:
         if pending:
             self.metrics.dropped.labels("closed").inc(pending)
         if closing is not None:
-            with contextlib.suppress(Exception):  # the client may already be gone
-                await self.connection.flush_control()
-                await self.websocket.close(closing.code, closing.reason)
+            with contextlib.suppress(Exception):  # the client may be gone, or not reading
+                async with asyncio.timeout(self.options.flush.send_timeout):
+                    await self.connection.flush_control()
+                    await self.websocket.close(closing.code, closing.reason)
