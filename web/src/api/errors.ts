@@ -55,7 +55,8 @@ export function rowProblems(error: unknown): RowProblem[] {
   );
 }
 
-/** The field-level problems of a 422 (`details: [{field, message}]`), keyed by field. */
+/** The field-level problems of a 422 (`details: [{field, message}]`, or one `details.field` or
+ * `details.parameter` that the error's message is about), keyed by field. */
 export function fieldProblems(error: unknown): Record<string, string> {
   if (!(error instanceof ApiError)) return {};
   const problems: Record<string, string> = {};
@@ -64,8 +65,9 @@ export function fieldProblems(error: unknown): Record<string, string> {
       if (item.field && item.message) problems[item.field.split(".").at(-1) ?? item.field] = item.message;
     }
   } else if (typeof error.details === "object" && error.details !== null) {
-    const parameter = (error.details as { parameter?: unknown }).parameter;
-    if (typeof parameter === "string") problems[parameter] = error.message;
+    const { parameter, field } = error.details as { parameter?: unknown; field?: unknown };
+    const named = typeof parameter === "string" ? parameter : field;
+    if (typeof named === "string") problems[named] = error.message;
   }
   return problems;
 }

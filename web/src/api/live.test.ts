@@ -130,6 +130,22 @@ describe("LiveHub", () => {
     expect(nth(sockets, 0).sent.at(-1)).toEqual({ type: "subscribe", channels: ["orders"] });
   });
 
+  it("test_connection_listeners_hear_sign_in_and_drop", () => {
+    const { hub, sockets } = harness();
+    const heard: boolean[] = [];
+    const stop = hub.onConnection((connected) => heard.push(connected));
+    hub.subscribe("orders", () => undefined);
+    expect(hub.connected).toBe(false);
+    nth(sockets, 0).welcome();
+    expect(hub.connected).toBe(true);
+    nth(sockets, 0).close(1012);
+    expect(hub.connected).toBe(false);
+    stop();
+    vi.advanceTimersByTime(500);
+    nth(sockets, 1).welcome();
+    expect(heard).toEqual([true, false]);
+  });
+
   it("test_quote_seq_gap_is_applied_without_resubscribing", () => {
     const { hub, sockets } = harness();
     const seen: LiveMessage[] = [];

@@ -19,6 +19,7 @@ export interface LiveMessage {
 }
 
 export type LiveListener = (message: LiveMessage) => void;
+export type ConnectionListener = (connected: boolean) => void;
 
 interface ServerFrame {
   type?: string;
@@ -48,6 +49,7 @@ export class LiveHub {
   private ready = false;
   private readonly channels = new Map<string, Set<LiveListener>>();
   private readonly seqs = new Map<string, number>();
+  private readonly connectionListeners = new Set<ConnectionListener>();
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopAuth: (() => void) | null = null;
@@ -64,6 +66,23 @@ export class LiveHub {
     return () => this.unsubscribe(channel, listener);
   }
 
+  /** Whether the socket is open and signed in, so followed channels receive events. */
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  /** Hear each time the socket becomes signed in or drops; returns the function that stops it. */
+  onConnection(listener: ConnectionListener): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    for (const listener of this.connectionListeners) listener(ready);
+  }
+
   private unsubscribe(channel: string, listener: LiveListener): void {
     const listeners = this.channels.get(channel);
     if (!listeners?.delete(listener) || listeners.size > 0) return;
@@ -78,7 +97,7 @@ export class LiveHub {
     const socket = (this.options.create ?? ((url) => new WebSocket(url)))(this.options.url());
     socket.binaryType = "arraybuffer";
     this.socket = socket;
-    this.ready = false;
+    this.setReady(false);
     socket.onopen = () => this.authenticate(socket);
     socket.onmessage = (event: MessageEvent) => this.receive(event.data);
     socket.onclose = (event: CloseEvent) => this.closed(socket, event.code);
@@ -101,8 +120,8 @@ export class LiveHub {
   private closed(socket: WebSocket, code: number): void {
     if (this.socket !== socket) return;
     this.socket = null;
-    this.ready = false;
     this.seqs.clear();
+    this.setReady(false);
     if (this.channels.size === 0 || FATAL_CODES.has(code)) return;
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempts);
     this.attempts += 1;
@@ -124,7 +143,7 @@ export class LiveHub {
 
   private welcomed(): void {
     if (this.ready) return;
-    this.ready = true;
+    this.setReady(true);
     this.attempts = 0;
     this.send({ type: "subscribe", channels: [...this.channels.keys()] });
   }
@@ -165,7 +184,7 @@ export class LiveHub {
     this.stopAuth = null;
     const socket = this.socket;
     this.socket = null;
-    this.ready = false;
+    this.setReady(false);
     socket?.close(1000, "no channels");
   }
 }

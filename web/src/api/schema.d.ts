@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * Detailed
-         * @description Show component checks, versions, uptime, pools, cache and provider breakers.
+         * @description Show component checks, versions, uptime, pools, cache, provider breakers and brokers.
          */
         get: operations["health-detailed"];
         put?: never;
@@ -791,7 +791,7 @@ export interface paths {
         put?: never;
         /**
          * Submit Order
-         * @description Send an order through the risk checks to the broker; a repeated id returns the first.
+         * @description Send an order or a bracket through risk checks to the broker; a repeat returns the first.
          */
         post: operations["orders-submit_order"];
         delete?: never;
@@ -833,7 +833,7 @@ export interface paths {
         };
         /**
          * List Positions
-         * @description List the signed-in user's positions; flat ones only when asked.
+         * @description List the signed-in user's positions in every account or one; flat ones when asked.
          */
         get: operations["positions-list_positions"];
         put?: never;
@@ -853,7 +853,7 @@ export interface paths {
         };
         /**
          * List Trades
-         * @description List the signed-in user's trades, newest entry first.
+         * @description List the signed-in user's trades in every account or one, newest entry first.
          */
         get: operations["trades-list_trades"];
         put?: never;
@@ -873,7 +873,7 @@ export interface paths {
         };
         /**
          * Read Pnl
-         * @description Show an account's equity, cash and P&L totals, and its daily P&L.
+         * @description Show equity, cash, P&L and exposure of one account or all of the mode, and daily P&L.
          */
         get: operations["pnl-read_pnl"];
         put?: never;
@@ -919,7 +919,7 @@ export interface paths {
         put?: never;
         /**
          * Kill Switch
-         * @description Cancel every working order and block new ones, or lift the block.
+         * @description Cancel working orders, block new ones and stop deployments, or lift the block.
          */
         post: operations["trading-kill_switch"];
         delete?: never;
@@ -1104,10 +1104,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deployments/{deployment_id}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Deployment Drift
+         * @description Compare the deployment's trades with a backtest of the bars it ran on, trade by trade.
+         */
+        get: operations["deployments-read_deployment_drift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountPnlRead
+         * @description One account's totals now; exposure values its positions at their last price.
+         */
+        AccountPnlRead: {
+            /** Account */
+            account: string;
+            /** Initial Cash */
+            initial_cash: string;
+            /** Equity */
+            equity: string;
+            /** Cash */
+            cash: string;
+            /** Realized Pnl */
+            realized_pnl: string;
+            /** Unrealized Pnl */
+            unrealized_pnl: string;
+            /** Total Pnl */
+            total_pnl: string;
+            /**
+             * Net Exposure
+             * @description Signed value of the open positions.
+             */
+            net_exposure: string;
+            /**
+             * Gross Exposure
+             * @description Absolute value of the open positions.
+             */
+            gross_exposure: string;
+        };
         /**
          * AdminUserUpdate
          * @description What an admin may change on a user; omitted fields stay as they are.
@@ -1379,6 +1429,43 @@ export interface components {
             client_secret?: string | null;
         };
         /**
+         * BrokerHealthRead
+         * @description One user's broker: its connection, breaker and last reconciliation; no secrets.
+         */
+        BrokerHealthRead: {
+            /** User Id */
+            user_id: number;
+            /** Mode */
+            mode: string;
+            /**
+             * Broker
+             * @description The adapter, e.g. "paper" or "ib".
+             */
+            broker: string;
+            /**
+             * Connection
+             * @description disconnected, connecting, connected, reconnecting, failed
+             */
+            connection: string;
+            /**
+             * Breaker
+             * @description closed, open or half-open; None without a breaker.
+             */
+            breaker: string | null;
+            /** Last Reconciliation */
+            last_reconciliation: string | null;
+            /**
+             * Differences
+             * @description Differences the last reconciliation found.
+             */
+            differences: number;
+            /**
+             * Unmatched Orders
+             * @description Stored orders still new or unknown, and broker orders not stored here.
+             */
+            unmatched_orders: number;
+        };
+        /**
          * BrokerSettingsRead
          * @description The broker and the names of the credential fields set; never their values.
          */
@@ -1513,6 +1600,43 @@ export interface components {
             risk_profile?: components["schemas"]["RiskProfileBody"];
         };
         /**
+         * DeploymentDriftRead
+         * @description A deployment's trades next to a backtest of the bars it ran on, pair by pair.
+         */
+        DeploymentDriftRead: {
+            /** Deployment Id */
+            deployment_id: number;
+            /** Symbols */
+            symbols: string[];
+            /** Timeframe */
+            timeframe: string;
+            /**
+             * Start
+             * Format: date-time
+             * @description First bar replayed.
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             * @description Last bar replayed.
+             */
+            end: string;
+            /**
+             * Bars
+             * @description Bars replayed, all symbols together.
+             */
+            bars: number;
+            /**
+             * Tolerance Seconds
+             * @description Entries this far apart or nearer may pair.
+             */
+            tolerance_seconds: number;
+            totals: components["schemas"]["DriftTotalsRead"];
+            /** Trades */
+            trades: components["schemas"]["DriftPairRead"][];
+        };
+        /**
          * DeploymentRead
          * @description A deployment as the API shows it, with its status and last error.
          */
@@ -1531,6 +1655,7 @@ export interface components {
             mode: string;
             /** Account */
             account: string;
+            feed: components["schemas"]["FeedRead"];
             /** Risk Profile */
             risk_profile: {
                 [key: string]: unknown;
@@ -1570,6 +1695,86 @@ export interface components {
             timeframe?: string | null;
             feed?: components["schemas"]["FeedBody"] | null;
             risk_profile?: components["schemas"]["RiskProfileBody"] | null;
+        };
+        /**
+         * DriftPairRead
+         * @description A backtest trade and the deployment's trade paired with it; differences are live minus
+         *     backtest.
+         */
+        DriftPairRead: {
+            /**
+             * Status
+             * @description missed: the backtest traded, the deployment did not; extra: the reverse.
+             * @enum {string}
+             */
+            status: "matched" | "missed" | "extra";
+            /** Symbol */
+            symbol: string;
+            /** Side */
+            side: string;
+            backtest: components["schemas"]["DriftTradeRead"] | null;
+            live: components["schemas"]["DriftTradeRead"] | null;
+            /** Entry Delta Bars */
+            entry_delta_bars: number | null;
+            /** Entry Delta Seconds */
+            entry_delta_seconds: number | null;
+            /** Exit Delta Seconds */
+            exit_delta_seconds: number | null;
+            /** Entry Price Difference */
+            entry_price_difference: string | null;
+            /** Exit Price Difference */
+            exit_price_difference: string | null;
+            /**
+             * Pnl Difference
+             * @description Live realised P&L minus the backtest's; a missed or extra trade counts whole.
+             */
+            pnl_difference: string | null;
+        };
+        /**
+         * DriftTotalsRead
+         * @description Trade counts and realised P&L of each side, and their difference.
+         */
+        DriftTotalsRead: {
+            /** Backtest Trades */
+            backtest_trades: number;
+            /** Live Trades */
+            live_trades: number;
+            /** Matched */
+            matched: number;
+            /** Missed */
+            missed: number;
+            /** Extra */
+            extra: number;
+            /** Backtest Pnl */
+            backtest_pnl: string;
+            /** Live Pnl */
+            live_pnl: string;
+            /** Pnl Difference */
+            pnl_difference: string;
+        };
+        /**
+         * DriftTradeRead
+         * @description One round trip in a drift pair; exit and P&L are null while it is open.
+         */
+        DriftTradeRead: {
+            /**
+             * Entry Time
+             * Format: date-time
+             */
+            entry_time: string;
+            /** Entry Price */
+            entry_price: string;
+            /** Exit Time */
+            exit_time: string | null;
+            /** Exit Price */
+            exit_price: string | null;
+            /** Quantity */
+            quantity: string;
+            /**
+             * Pnl
+             * @description Realised P&L net of fees; null while open.
+             */
+            pnl: string | null;
         };
         /**
          * EquityRead
@@ -1631,6 +1836,18 @@ export interface components {
              * @description Replay stored bars from here.
              */
             start?: string | null;
+        };
+        /**
+         * FeedRead
+         * @description The feed a deployment listens to.
+         */
+        FeedRead: {
+            /** Kind */
+            kind: string;
+            /** Speed */
+            speed: number;
+            /** Start */
+            start: string | null;
         };
         /**
          * FetchRequest
@@ -1776,6 +1993,11 @@ export interface components {
              * @description Each data provider's circuit breaker.
              */
             providers?: components["schemas"]["ProviderStateRead"][];
+            /**
+             * Brokers
+             * @description Each connected broker and its last reconciliation.
+             */
+            brokers?: components["schemas"]["BrokerHealthRead"][];
         };
         /**
          * HealthRead
@@ -2046,19 +2268,23 @@ export interface components {
             mode?: "paper" | "live";
             /**
              * Account
-             * @default default
+             * @description One account only; left out, every account of the mode (the default one and each deployment's) and the mode's running deployments.
              */
-            account?: string;
+            account?: string | null;
         };
         /**
          * KillSwitchResult
-         * @description The switch's state and how many working orders it cancelled.
+         * @description The switch's state, the accounts it changed, what it cancelled and stopped.
          */
         KillSwitchResult: {
             /** On */
             on: boolean;
             /** Cancelled */
             cancelled: number;
+            /** Accounts */
+            accounts?: string[];
+            /** Stopped Deployments */
+            stopped_deployments?: number[];
         };
         /**
          * LivenessRead
@@ -2263,6 +2489,11 @@ export interface components {
         /**
          * OrderCreate
          * @description A new order; repeat the same body with the same ``client_order_id`` to retry safely.
+         *
+         *     With ``stop_loss`` and/or ``take_profit`` it is a bracket: the entry plus exits on the
+         *     other side (a stop at ``stop_loss``, a limit at ``take_profit``) that work once the
+         *     entry fills and cancel each other; they are stored as ``<client_order_id>:sl`` and
+         *     ``:tp``, so a bracket's ``client_order_id`` has at most 61 characters.
          */
         OrderCreate: {
             /** Client Order Id */
@@ -2307,10 +2538,20 @@ export interface components {
              * @default default
              */
             account?: string;
+            /**
+             * Stop Loss
+             * @description Stop price of the exit that limits the loss; below the entry for a buy.
+             */
+            stop_loss?: number | string | null;
+            /**
+             * Take Profit
+             * @description Limit price of the exit that takes the profit; above the entry for a buy.
+             */
+            take_profit?: number | string | null;
         };
         /**
          * OrderRead
-         * @description An order and where it is in its life.
+         * @description An order and where it is in its life; a bracket's exits point to their entry.
          */
         OrderRead: {
             /** Id */
@@ -2355,6 +2596,26 @@ export interface components {
             deployment_id: number | null;
             /** Broker Order Id */
             broker_order_id: string | null;
+            /**
+             * Parent Order Id
+             * @description The entry of a bracket exit.
+             */
+            parent_order_id: number | null;
+            /**
+             * Bracket
+             * @description The order's role in a bracket; null outside one.
+             */
+            bracket: ("entry" | "stop_loss" | "take_profit") | null;
+            /**
+             * Stop Loss
+             * @description A bracket entry's stop-loss level.
+             */
+            stop_loss: string | null;
+            /**
+             * Take Profit
+             * @description A bracket entry's take-profit level.
+             */
+            take_profit: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2633,13 +2894,17 @@ export interface components {
         };
         /**
          * PnlRead
-         * @description An account's totals now and its daily series.
+         * @description One account's or every account's totals now and daily series, with each account's
+         *     totals in ``accounts``; every figure is the sum over ``accounts``.
          */
         PnlRead: {
             /** Mode */
             mode: string;
-            /** Account */
-            account: string;
+            /**
+             * Account
+             * @description The account asked for; null for all of them.
+             */
+            account: string | null;
             /** Initial Cash */
             initial_cash: string;
             /** Equity */
@@ -2652,8 +2917,23 @@ export interface components {
             unrealized_pnl: string;
             /** Total Pnl */
             total_pnl: string;
-            /** Daily */
+            /**
+             * Net Exposure
+             * @description Signed value of the open positions.
+             */
+            net_exposure: string;
+            /**
+             * Gross Exposure
+             * @description Absolute value of the open positions.
+             */
+            gross_exposure: string;
+            /**
+             * Daily
+             * @description Each day's closing equity and P&L, summed over the accounts; an account with no fill that day counts at its last close.
+             */
             daily: components["schemas"]["DailyPnlRead"][];
+            /** Accounts */
+            accounts: components["schemas"]["AccountPnlRead"][];
         };
         /**
          * PositionRead
@@ -6039,6 +6319,9 @@ export interface operations {
         parameters: {
             query?: {
                 include_flat?: boolean;
+                mode?: ("paper" | "live") | null;
+                /** @description One account (`default`, `deployment-{id}`, ...); all when left out. */
+                account?: string | null;
             };
             header?: never;
             path?: never;
@@ -6079,6 +6362,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("open" | "closed") | null;
+                mode?: ("paper" | "live") | null;
+                /** @description One account (`default`, `deployment-{id}`, ...); all when left out. */
+                account?: string | null;
                 /** @description How many items to return, at most. */
                 limit?: number;
                 /** @description How many items to skip from the start. */
@@ -6123,7 +6409,8 @@ export interface operations {
         parameters: {
             query?: {
                 mode?: "paper" | "live";
-                account?: string;
+                /** @description One account (`default`, `deployment-{id}`, ...); all when left out. */
+                account?: string | null;
                 days?: number;
             };
             header?: never;
@@ -6848,6 +7135,65 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "deployments-read_deployment_drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id. */
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentDriftRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

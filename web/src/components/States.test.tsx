@@ -33,6 +33,11 @@ describe("error display", () => {
     expect(fieldProblems(error)).toEqual({ entry: "rules parameter entry: column 10" });
   });
 
+  it("test_field_problems_of_service_error_key_by_its_field", () => {
+    const error = new ApiError(422, { code: "validation_error", message: "stop_loss 101 must be below the last price 100", details: { field: "stop_loss" } });
+    expect(fieldProblems(error)).toEqual({ stop_loss: "stop_loss 101 must be below the last price 100" });
+  });
+
   it("test_query_view_error_wins_over_data", () => {
     render(<QueryView query={{ data: [1], error: new Error("boom"), isPending: false }}>{() => "data"}</QueryView>);
     expect(screen.getByRole("alert")).toHaveTextContent("boom");

@@ -16,6 +16,7 @@ import {
 import { useEffect, useRef } from "react";
 
 import { formatTime } from "../lib/format";
+import { liveStep } from "../lib/liveBars";
 
 export interface Candle {
   time: number;
@@ -106,9 +107,25 @@ interface PriceChartProps {
   height?: number;
 }
 
-/** Candlesticks with overlay or pane lines and trade markers. */
-export function PriceChart({ candles, lines = [], markers = [], timeZone, label, height = 420 }: PriceChartProps) {
+type CandleSeries = ReturnType<IChartApi["addSeries"]>;
+// Stable defaults: a new [] on each render would rebuild the chart on each live update.
+const NO_LINES: Line[] = [];
+const NO_MARKERS: Marker[] = [];
+
+function candleData(candles: Candle[]) {
+  return candles.map((bar) => ({ ...bar, time: bar.time as UTCTimestamp }));
+}
+
+/** Candlesticks with overlay or pane lines and trade markers.
+ *
+ * When `candles` only changes or adds the last candle (a live bar), that candle is updated in
+ * place, so the chart keeps its zoom and scroll; any other change redraws the series. */
+export function PriceChart({ candles, lines = NO_LINES, markers = NO_MARKERS, timeZone, label, height = 420 }: PriceChartProps) {
   const element = useRef<HTMLDivElement>(null);
+  const view = useRef<{ chart: IChartApi; series: CandleSeries } | null>(null);
+  const shown = useRef<Candle[]>(candles);
+  const latest = useRef(candles);
+  latest.current = candles;
   useEffect(() => {
     if (!element.current) return undefined;
     const chart = newChart(element.current, timeZone);
@@ -116,12 +133,29 @@ export function PriceChart({ candles, lines = [], markers = [], timeZone, label,
       upColor: cssVar("--up"), downColor: cssVar("--down"), borderVisible: false,
       wickUpColor: cssVar("--up"), wickDownColor: cssVar("--down"),
     });
-    price.setData(candles.map((bar) => ({ ...bar, time: bar.time as UTCTimestamp })));
+    price.setData(candleData(latest.current));
+    shown.current = latest.current;
+    view.current = { chart, series: price };
     if (markers.length) createSeriesMarkers(price, [...markers].sort((a, b) => a.time - b.time).map(markerShape));
     addLines(chart, lines);
     chart.timeScale().fitContent();
-    return () => chart.remove();
-  }, [candles, lines, markers, timeZone]);
+    return () => {
+      view.current = null;
+      chart.remove();
+    };
+  }, [lines, markers, timeZone]);
+  useEffect(() => {
+    const current = view.current;
+    if (!current || shown.current === candles) return;
+    const step = liveStep(shown.current, candles);
+    shown.current = candles;
+    if (step) {
+      current.series.update({ ...step, time: step.time as UTCTimestamp });
+      return;
+    }
+    current.series.setData(candleData(candles));
+    current.chart.timeScale().fitContent();
+  }, [candles]);
   return <div ref={element} className="chart" style={{ height }} role="img" aria-label={label} />;
 }
 

@@ -6,7 +6,9 @@ import { PriceChart, type Candle, type Line } from "../components/charts";
 import { ErrorMessage, QueryView } from "../components/States";
 import { useInstruments } from "../hooks/queries/instruments";
 import { TIMEFRAMES, useBars, useIndicatorRegistry, useIndicatorValues, type Timeframe } from "../hooks/queries/marketData";
+import { useLiveCandles } from "../hooks/useLiveCandles";
 import { useTimeZone } from "../hooks/useTimeZone";
+import { formatNumber, formatTime } from "../lib/format";
 
 type Spec = Schemas["IndicatorRead"];
 interface Study { id: number; spec: Spec; params: Record<string, number | string> }
@@ -53,6 +55,16 @@ function StudyLines({ symbol, timeframe, study, pane, onLines }: { symbol: strin
   return error ? <ErrorMessage error={error} /> : null;
 }
 
+/** The last bar's prices in figures, updated with the chart as live bars and quotes arrive. */
+function LastBar({ candle, timeZone }: { candle: Candle | undefined; timeZone: string }) {
+  if (!candle) return null;
+  return (
+    <p className="hint" aria-label="Last bar">
+      {formatTime(candle.time * 1000, timeZone)} · O {formatNumber(candle.open, 2)} · H {formatNumber(candle.high, 2)} · L {formatNumber(candle.low, 2)} · C <output>{formatNumber(candle.close, 2)}</output>
+    </p>
+  );
+}
+
 export default function Chart() {
   const timeZone = useTimeZone();
   const [params, setParams] = useSearchParams();
@@ -64,9 +76,10 @@ export default function Chart() {
   const [studies, setStudies] = useState<Study[]>([]);
   const [studyLines, setStudyLines] = useState<Record<number, Line[]>>({});
   const onLines = useMemo(() => (id: number, lines: Line[]) => setStudyLines((all) => (all[id] === lines ? all : { ...all, [id]: lines })), []);
-  const candles = useMemo<Candle[]>(() => (bars.data ? bars.data.time.map((time, i) => ({
+  const history = useMemo<Candle[]>(() => (bars.data ? bars.data.time.map((time, i) => ({
     time, open: bars.data.open[i] ?? 0, high: bars.data.high[i] ?? 0, low: bars.data.low[i] ?? 0, close: bars.data.close[i] ?? 0,
   })) : []), [bars.data]);
+  const candles = useLiveCandles(symbol, timeframe, history, () => void bars.refetch());
   const lines = useMemo(() => studies.flatMap((s) => studyLines[s.id] ?? []), [studies, studyLines]);
   const select = (key: string, value: string) => setParams((p) => { p.set(key, value); return p; });
   function add(name: string) {
@@ -106,8 +119,13 @@ export default function Chart() {
         })}
       </div>
       {!symbol ? <p className="state empty">Choose an instrument to draw its bars.</p> : (
-        <QueryView query={bars} isEmpty={(d) => d.count === 0} empty={`No ${timeframe} bars stored for ${symbol}.`}>
-          {() => <PriceChart candles={candles} lines={lines} timeZone={timeZone} label={`${symbol} ${timeframe} candles`} height={520} />}
+        <QueryView query={bars} isEmpty={() => candles.length === 0} empty={`No ${timeframe} bars stored for ${symbol}; live bars show here as they arrive.`}>
+          {() => (
+            <>
+              <LastBar candle={candles[candles.length - 1]} timeZone={timeZone} />
+              <PriceChart candles={candles} lines={lines} timeZone={timeZone} label={`${symbol} ${timeframe} candles`} height={520} />
+            </>
+          )}
         </QueryView>
       )}
     </section>

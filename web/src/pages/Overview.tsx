@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Link } from "react-router-dom";
 
 import type { Schemas } from "../api/client";
@@ -6,7 +7,9 @@ import { Status } from "../components/Status";
 import { QueryView } from "../components/States";
 import { useBacktests } from "../hooks/queries/backtests";
 import { useJobs } from "../hooks/queries/jobs";
-import { useDeployments, useOrders, usePnl, usePositions } from "../hooks/queries/trading";
+import { useDeployments, useOrders, usePaperAccounts, usePnl, usePositions, type AccountChoice } from "../hooks/queries/trading";
+import { AccountSelect } from "../components/trading/AccountSelect";
+import { DeploymentEvents } from "../components/trading/DeploymentEvents";
 import { deploymentLabel, isOpen, OrdersTable, PnlSummary, PositionsTable } from "../components/trading/TradingTables";
 import { useTimeZone } from "../hooks/useTimeZone";
 import { formatPercent, formatTime, signClass } from "../lib/format";
@@ -41,16 +44,22 @@ export function metric(run: { metrics: Record<string, unknown> | null }, name: s
   return typeof value === "number" ? value : null;
 }
 
-/** The paper account at a glance, kept current by the hub's orders, positions and pnl channels. */
-function TradingOverview() {
-  const pnl = usePnl(30);
-  const positions = usePositions();
+/** The paper book at a glance, every account summed unless one is chosen, kept current by the
+ * hub's orders, positions, pnl and events channels. */
+export function TradingOverview() {
+  const [account, setAccount] = useState<AccountChoice>(null);
+  const accounts = usePaperAccounts(30);
+  const pnl = usePnl(30, account);
+  const positions = usePositions(account);
   const orders = useOrders(50);
   const deployments = useDeployments();
   return (
     <div className="grid-2">
       <article className="panel">
-        <h2>Account</h2>
+        <div className="heading">
+          <h2>Paper P&amp;L</h2>
+          <AccountSelect accounts={accounts} value={account} onChange={setAccount} />
+        </div>
         <QueryView query={pnl}>{(d) => <PnlSummary pnl={d} />}</QueryView>
         <h3>Running deployments</h3>
         <QueryView query={deployments} isEmpty={(d) => !d.items.some((x) => x.status === "running")}
@@ -80,6 +89,7 @@ export default function Overview() {
     <section>
       <h1>Overview</h1>
       <TradingOverview />
+      <DeploymentEvents />
       <div className="grid-2">
         <article className="panel">
           <h2>Latest backtests</h2>

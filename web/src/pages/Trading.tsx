@@ -1,14 +1,16 @@
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 
 import type { Schemas } from "../api/client";
 import { LineChart } from "../components/charts";
 import { QueryView } from "../components/States";
+import { DeploymentEvents } from "../components/trading/DeploymentEvents";
 import { Deployments } from "../components/trading/Deployments";
 import { KillSwitch } from "../components/trading/KillSwitch";
 import { OrderTicket } from "../components/trading/OrderTicket";
 import { RiskLimitsForm } from "../components/trading/RiskLimits";
-import { isOpen, num, OrdersTable, PnlSummary, PositionsTable, TradesTable } from "../components/trading/TradingTables";
-import { useOrders, usePnl, usePositions, useTrades, useTradingConfig } from "../hooks/queries/trading";
+import { AccountSelect } from "../components/trading/AccountSelect";
+import { AccountsTable, isOpen, num, OrdersTable, PnlSummary, PositionsTable, TradesTable } from "../components/trading/TradingTables";
+import { useOrders, usePaperAccounts, usePnl, usePositions, useTrades, useTradingConfig, type AccountChoice } from "../hooks/queries/trading";
 import { useTimeZone } from "../hooks/useTimeZone";
 
 /** The daily equity and P&L as chart lines (time in UTC seconds). */
@@ -20,9 +22,9 @@ export function pnlLines(daily: Schemas["DailyPnlRead"][]) {
   ];
 }
 
-function Pnl() {
+function Pnl({ account }: { account: AccountChoice }) {
   const timeZone = useTimeZone();
-  const pnl = usePnl();
+  const pnl = usePnl(90, account);
   const lines = useMemo(() => pnlLines(pnl.data?.daily ?? []), [pnl.data]);
   return (
     <article className="panel" aria-labelledby="pnl-title">
@@ -32,6 +34,7 @@ function Pnl() {
           <>
             <PnlSummary pnl={data} />
             {data.daily.length > 0 && <LineChart lines={lines} timeZone={timeZone} label="Daily equity and P&L" />}
+            {account === null && data.accounts.length > 1 && <AccountsTable accounts={data.accounts} />}
           </>
         )}
       </QueryView>
@@ -59,12 +62,17 @@ function Orders() {
 }
 
 export default function Trading() {
-  const positions = usePositions();
-  const trades = useTrades();
+  const [account, setAccount] = useState<AccountChoice>(null);
+  const accounts = usePaperAccounts();
+  const positions = usePositions(account);
+  const trades = useTrades(100, account);
   const config = useTradingConfig();
   return (
     <section>
-      <h1>Trading</h1>
+      <div className="heading">
+        <h1>Trading</h1>
+        <AccountSelect accounts={accounts} value={account} onChange={setAccount} label="Positions, P&L and trades of" />
+      </div>
       <div className="grid-2">
         <OrderTicket />
         <QueryView query={config}>{(c) => <KillSwitch engaged={c.limits.kill_switch ?? false} />}</QueryView>
@@ -76,8 +84,9 @@ export default function Trading() {
           {(d) => <PositionsTable positions={d} />}
         </QueryView>
       </article>
-      <Pnl />
+      <Pnl account={account} />
       <Deployments />
+      <DeploymentEvents />
       <article className="panel" aria-labelledby="trades-title">
         <h2 id="trades-title">Trades</h2>
         <QueryView query={trades} isEmpty={(d) => d.items.length === 0} empty="No trades yet.">

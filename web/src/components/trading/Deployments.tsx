@@ -8,6 +8,7 @@ import { formatTime } from "../../lib/format";
 import { DataTable } from "../DataTable";
 import { ErrorMessage, QueryView } from "../States";
 import { Status } from "../Status";
+import { DeploymentDrift } from "./DeploymentDrift";
 
 type Deployment = Schemas["DeploymentRead"];
 
@@ -64,7 +65,7 @@ function NewDeployment() {
   );
 }
 
-function DeploymentList({ deployments }: { deployments: Deployment[] }) {
+function DeploymentList({ deployments, onDrift }: { deployments: Deployment[]; onDrift: (id: number) => void }) {
   const timeZone = useTimeZone();
   const action = useDeploymentAction();
   const running = (d: Deployment) => d.status === "running" || d.status === "starting";
@@ -84,21 +85,29 @@ function DeploymentList({ deployments }: { deployments: Deployment[] }) {
             {running(d) ? "Stop" : "Start"} #{d.id}
           </button>
         ) },
+        { key: "drift", label: "", render: (d) => (
+          <button type="button" className="ghost" disabled={!d.started_at} onClick={() => onDrift(d.id)}
+            title={d.started_at ? "Compare its trades with a backtest of the same bars" : "Start it first"}>
+            Drift #{d.id}
+          </button>
+        ) },
       ]} />
     </>
   );
 }
 
-/** Paper deployments of saved strategies: create, start and stop. */
+/** Paper deployments of saved strategies: create, start, stop, and the drift from the backtest. */
 export function Deployments() {
   const deployments = useDeployments();
+  const [drift, setDrift] = useState<number | null>(null);
   return (
     <article className="panel" aria-labelledby="deployments-title">
       <h2 id="deployments-title">Deployments</h2>
       <NewDeployment />
       <QueryView query={deployments} isEmpty={(d) => d.items.length === 0} empty="No deployments yet.">
-        {(d) => <DeploymentList deployments={d.items} />}
+        {(d) => <DeploymentList deployments={d.items} onDrift={setDrift} />}
       </QueryView>
+      {drift !== null && <DeploymentDrift deploymentId={drift} onClose={() => setDrift(null)} />}
     </article>
   );
 }

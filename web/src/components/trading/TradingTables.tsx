@@ -5,6 +5,7 @@ import { formatMoney, formatNumber, formatTime, signClass } from "../../lib/form
 import { DataTable, type Column } from "../DataTable";
 import { ErrorMessage } from "../States";
 import { Status } from "../Status";
+import { accountLabel } from "./AccountSelect";
 
 type Order = Schemas["OrderRead"];
 type Position = Schemas["PositionRead"];
@@ -26,12 +27,29 @@ export function isOpen(order: Order): boolean {
   return OPEN_STATUSES.has(order.status);
 }
 
+const EXIT_LABELS = { stop_loss: "Stop loss", take_profit: "Take profit" } as const;
+
+/** An order's place in a bracket: the entry with its levels, or which exit of which entry. */
+export function bracketLabel(order: Pick<Order, "bracket" | "parent_order_id" | "stop_loss" | "take_profit">): string {
+  if (order.bracket === null) return "";
+  if (order.bracket === "entry") {
+    const levels = [
+      order.stop_loss === null ? null : `SL ${formatNumber(num(order.stop_loss), 4)}`,
+      order.take_profit === null ? null : `TP ${formatNumber(num(order.take_profit), 4)}`,
+    ].filter((part) => part !== null);
+    return `Entry (${levels.join(" / ")})`;
+  }
+  const parent = order.parent_order_id === null ? "" : ` of #${order.parent_order_id}`;
+  return `${EXIT_LABELS[order.bracket]}${parent}`;
+}
+
 function orderColumns(timeZone: string, cancel: ((id: number) => void) | null): Column<Order>[] {
   const columns: Column<Order>[] = [
     { key: "id", label: "Order", render: (o) => `#${o.id}`, sortValue: (o) => o.id },
     { key: "symbol", label: "Symbol", render: (o) => o.symbol, sortValue: (o) => o.symbol },
     { key: "side", label: "Side", render: (o) => o.side },
     { key: "type", label: "Type", render: (o) => o.type },
+    { key: "bracket", label: "Bracket", render: bracketLabel, sortValue: (o) => o.parent_order_id ?? o.id },
     { key: "qty", label: "Quantity", numeric: true, render: (o) => `${formatNumber(num(o.filled_quantity), 4)} / ${formatNumber(num(o.quantity), 4)}` },
     { key: "price", label: "Avg. fill", numeric: true, render: (o) => formatNumber(num(o.average_fill_price), 4) },
     { key: "status", label: "Status", render: (o) => <Status status={o.status} />, sortValue: (o) => o.status },
@@ -62,6 +80,7 @@ export function OrdersTable({ orders, caption, cancellable = false }: { orders: 
 const positionColumns: Column<Position>[] = [
   { key: "symbol", label: "Symbol", render: (p) => p.symbol, sortValue: (p) => p.symbol },
   { key: "mode", label: "Mode", render: (p) => p.mode },
+  { key: "account", label: "Account", render: (p) => accountLabel(p.account), sortValue: (p) => p.account },
   { key: "qty", label: "Quantity", numeric: true, render: (p) => formatNumber(num(p.quantity), 4), sortValue: (p) => num(p.quantity) },
   { key: "avg", label: "Avg. price", numeric: true, render: (p) => formatNumber(num(p.average_price), 4) },
   { key: "last", label: "Last", numeric: true, render: (p) => formatNumber(num(p.last_price), 4) },
@@ -78,6 +97,7 @@ export function TradesTable({ trades }: { trades: Trade[] }) {
   return (
     <DataTable caption="Trades" rows={trades} rowKey={(t) => t.id} initialSort={{ key: "entry", direction: "desc" }} columns={[
       { key: "entry", label: "Entry", render: (t) => formatTime(t.entry_time, timeZone), sortValue: (t) => t.entry_time },
+      { key: "account", label: "Account", render: (t) => accountLabel(t.account), sortValue: (t) => t.account },
       { key: "side", label: "Side", render: (t) => t.side },
       { key: "qty", label: "Quantity", numeric: true, render: (t) => formatNumber(num(t.quantity), 4) },
       { key: "entry_price", label: "Entry price", numeric: true, render: (t) => formatNumber(num(t.entry_price), 4) },
@@ -92,12 +112,12 @@ export function deploymentLabel(d: Deployment): string {
   return `#${d.id} ${d.symbols.join(", ")} ${d.timeframe}`;
 }
 
-/** Equity, cash and P&L figures of one account. */
+/** Equity, cash, P&L and exposure of one account, or of all of them summed. */
 export function PnlSummary({ pnl }: { pnl: Schemas["PnlRead"] }) {
   const figures: [string, string][] = [
     ["Equity", pnl.equity], ["Cash", pnl.cash], ["Realised", pnl.realized_pnl],
     ["Unrealised", pnl.unrealized_pnl], ["Total P&L", pnl.total_pnl],
-    ["Today", pnl.daily.at(-1)?.pnl ?? "0"],
+    ["Today", pnl.daily.at(-1)?.pnl ?? "0"], ["Gross exposure", pnl.gross_exposure],
   ];
   return (
     <dl className="metrics">
@@ -105,5 +125,19 @@ export function PnlSummary({ pnl }: { pnl: Schemas["PnlRead"] }) {
         <div key={label}><dt>{label}</dt><dd><Money value={value} /></dd></div>
       ))}
     </dl>
+  );
+}
+
+/** Each account's totals beside the sum, from the P&L report's `accounts`. */
+export function AccountsTable({ accounts }: { accounts: Schemas["AccountPnlRead"][] }) {
+  return (
+    <DataTable caption="P&L by account" rows={accounts} rowKey={(a) => a.account} columns={[
+      { key: "account", label: "Account", render: (a) => accountLabel(a.account), sortValue: (a) => a.account },
+      { key: "equity", label: "Equity", numeric: true, render: (a) => <Money value={a.equity} />, sortValue: (a) => num(a.equity) },
+      { key: "realized", label: "Realised", numeric: true, render: (a) => <Money value={a.realized_pnl} />, sortValue: (a) => num(a.realized_pnl) },
+      { key: "unrealized", label: "Unrealised", numeric: true, render: (a) => <Money value={a.unrealized_pnl} />, sortValue: (a) => num(a.unrealized_pnl) },
+      { key: "total", label: "Total P&L", numeric: true, render: (a) => <Money value={a.total_pnl} />, sortValue: (a) => num(a.total_pnl) },
+      { key: "exposure", label: "Gross exposure", numeric: true, render: (a) => <Money value={a.gross_exposure} />, sortValue: (a) => num(a.gross_exposure) },
+    ]} />
   );
 }

@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { credentialsOf } from "./BrokerSettings";
 import { deploymentBody } from "./Deployments";
 import { KillSwitch } from "./KillSwitch";
-import { newClientOrderId, orderBody } from "./OrderTicket";
+import { bracketProblem, newClientOrderId, orderBody, OrderTicket } from "./OrderTicket";
 import { toLimits } from "./RiskLimits";
+import { bracketLabel } from "./TradingTables";
 
 function wrap(children: ReactNode) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -30,6 +31,72 @@ describe("order ticket", () => {
 
   it("test_client_order_id_is_new_each_time", () => {
     expect(newClientOrderId()).not.toBe(newClientOrderId());
+  });
+});
+
+describe("order ticket brackets", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  function json(status: number, body: unknown): Response {
+    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  }
+
+  async function fillTicket(levels: { stopLoss: string; takeProfit: string }) {
+    const user = userEvent.setup();
+    render(wrap(<OrderTicket />));
+    await user.type(screen.getByLabelText("Symbol"), "aapl");
+    await user.selectOptions(screen.getByLabelText("Type"), "limit");
+    await user.type(screen.getByLabelText("Limit price"), "100");
+    await user.type(screen.getByLabelText("Stop loss"), levels.stopLoss);
+    await user.type(screen.getByLabelText("Take profit"), levels.takeProfit);
+    await user.click(screen.getByRole("button", { name: "Buy" }));
+  }
+
+  it("test_order_body_sends_levels_only_when_filled_in", () => {
+    expect(orderBody({ ...ticket, type: "limit", stopLoss: " 95 ", takeProfit: "" })).toMatchObject({ stop_loss: "95", take_profit: null });
+    expect(orderBody({ ...ticket, type: "market" })).toMatchObject({ stop_loss: null, take_profit: null });
+  });
+
+  it("test_bracket_problem_names_the_level_on_the_wrong_side", () => {
+    expect(bracketProblem({ ...ticket, type: "limit", stopLoss: "101.5", takeProfit: "110" })).toEqual({
+      field: "stop_loss", message: "stop_loss 101.5 must be below the limit_price 101.5: a buy bracket needs stop_loss < entry < take_profit",
+    });
+    expect(bracketProblem({ ...ticket, side: "sell", type: "stop", stopLoss: "105", takeProfit: "99.5" })?.field).toBe("take_profit");
+    expect(bracketProblem({ ...ticket, type: "market", stopLoss: "110", takeProfit: "95" })?.message).toContain("take_profit 95 must be above stop_loss 110");
+    expect(bracketProblem({ ...ticket, type: "limit", stopLoss: "95", takeProfit: "110" })).toBeNull();
+    expect(bracketProblem({ ...ticket, type: "market" })).toBeNull();
+  });
+
+  it("test_ticket_levels_out_of_order_show_message_and_send_nothing", async () => {
+    const fetchMock = vi.fn();
+    vi.stubGlobal("fetch", fetchMock);
+    await fillTicket({ stopLoss: "105", takeProfit: "110" });
+    expect(screen.getByRole("alert")).toHaveTextContent("stop_loss 105 must be below the limit_price 100");
+    expect(screen.getByLabelText("Stop loss")).toHaveAttribute("aria-invalid", "true");
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("test_ticket_sends_bracket_and_shows_the_api_refusal", async () => {
+    const message = "stop_loss 95 must be below the last price 94: a buy bracket needs stop_loss < entry < take_profit";
+    const fetchMock = vi.fn((_request: Request) => Promise.resolve(json(422, { error: { code: "validation_error", message, details: { field: "stop_loss" } } })));
+    vi.stubGlobal("fetch", fetchMock);
+    await fillTicket({ stopLoss: "95", takeProfit: "110" });
+    expect(await screen.findByRole("alert")).toHaveTextContent(message);
+    expect(screen.getByLabelText("Stop loss")).toHaveAttribute("aria-invalid", "true");
+    const [request] = fetchMock.mock.calls[0] ?? [];
+    expect(await request?.json()).toMatchObject({ symbol: "AAPL", type: "limit", limit_price: "100", stop_loss: "95", take_profit: "110" });
+  });
+});
+
+describe("orders table", () => {
+  const order: Parameters<typeof bracketLabel>[0] = { bracket: null, parent_order_id: null, stop_loss: null, take_profit: null };
+
+  it("test_bracket_label_shows_entry_levels_and_exit_parent", () => {
+    expect(bracketLabel(order)).toBe("");
+    expect(bracketLabel({ ...order, bracket: "entry", stop_loss: "95.0000000000", take_profit: "110" })).toBe("Entry (SL 95 / TP 110)");
+    expect(bracketLabel({ ...order, bracket: "stop_loss", parent_order_id: 7 })).toBe("Stop loss of #7");
   });
 });
 

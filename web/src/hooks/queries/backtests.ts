@@ -1,24 +1,30 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, unwrap, type Schemas } from "../../api/client";
-import { isActive } from "./jobs";
+import { fallbackPoll, isActive, useHubConnected, useRunJobs } from "./jobs";
 
 const key = ["backtests"] as const;
 const POLL_MS = 1000;
 
+/** Recent runs; those still running move with their jobs' channels (polled if the hub is down). */
 export function useBacktests(limit = 50) {
-  return useQuery({
+  const connected = useHubConnected();
+  const query = useQuery({
     queryKey: [...key, "list", limit],
     queryFn: async () =>
       unwrap(await api.GET("/api/v1/backtests", { params: { query: { limit } } })),
-    refetchInterval: (query) =>
-      query.state.data?.items.some((run) => isActive(run.status)) ? POLL_MS * 2 : false,
+    refetchInterval: (q) =>
+      fallbackPoll(q.state.data?.items.some((run) => isActive(run.status)) ?? false, connected, POLL_MS * 2),
   });
+  useRunJobs(key, query.data?.items);
+  return query;
 }
 
-/** One run, polled while it is queued or running so its progress moves. */
+/** One run; while it is queued or running its progress comes from `jobs:{job_id}`, and its
+ * results are fetched once the job finishes. Polled only while the hub is down. */
 export function useBacktest(id: number) {
-  return useQuery({
+  const connected = useHubConnected();
+  const query = useQuery({
     queryKey: [...key, id],
     queryFn: async () =>
       unwrap(
@@ -26,8 +32,13 @@ export function useBacktest(id: number) {
           params: { path: { backtest_id: id } },
         }),
       ),
-    refetchInterval: (query) => (query.state.data && isActive(query.state.data.status) ? POLL_MS : false),
+    refetchInterval: (q) => {
+      const run = q.state.data;
+      return fallbackPoll(run !== undefined && isActive(run.status), connected && run?.job_id != null, POLL_MS);
+    },
   });
+  useRunJobs(key, query.data ? [query.data] : undefined);
+  return query;
 }
 
 export function useBacktestEquity(id: number, enabled: boolean, points = 1000) {

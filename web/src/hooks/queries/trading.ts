@@ -1,7 +1,12 @@
 import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 
 import { api, unwrap, type Schemas } from "../../api/client";
+import { liveHub } from "../../api/live";
 import { useLiveTopic } from "../useLiveTopic";
+
+/** The `events` channel's kind for a deployment's status changes and strategy notices. */
+export const STRATEGY_EVENT = "strategy_event";
 
 export const OPEN_STATUSES = new Set(["new", "accepted", "partially_filled", "unknown"]);
 
@@ -15,12 +20,21 @@ const keys = {
   broker: ["broker-settings"] as const,
 };
 
-/** Refetch `queryKeys` whenever `channel` sends its snapshot or an event: the REST answer is
- * the full state, so applying it is idempotent however events interleave with the snapshot. */
-export function useLiveRefresh(channel: string, queryKeys: QueryKey[]): void {
+/** Refetch `queryKeys` whenever `channel` sends an event (of one of `kinds`, when given), and
+ * on the snapshot after a reconnect, since events may have been missed while the socket was
+ * down. The REST answer is the full state, so applying it is idempotent however events
+ * interleave. */
+export function useLiveRefresh(channel: string, queryKeys: QueryKey[], kinds?: string[]): void {
   const client = useQueryClient();
+  const dropped = useRef(false);
+  useEffect(() => liveHub.onConnection((connected) => {
+    if (!connected) dropped.current = true;
+  }), []);
   useLiveTopic(channel, (message) => {
-    if (message.kind === "snapshot") return;
+    if (message.kind === "snapshot") {
+      if (!dropped.current) return;
+      dropped.current = false;
+    } else if (kinds && !kinds.includes(message.kind)) return;
     for (const queryKey of queryKeys) void client.invalidateQueries({ queryKey });
   });
 }
@@ -33,27 +47,51 @@ export function useOrders(limit = 100) {
   });
 }
 
-export function usePositions() {
+/** One paper account by name, or null for every paper account together. The P&L report is
+ * per mode (paper here), so a chosen account narrows positions and trades to paper as well. */
+export type AccountChoice = string | null;
+
+function accountQuery(account: AccountChoice): { mode?: "paper"; account?: string } {
+  return account === null ? {} : { mode: "paper", account };
+}
+
+export function usePositions(account: AccountChoice = null) {
   useLiveRefresh("positions", [keys.positions]);
   return useQuery({
-    queryKey: keys.positions,
-    queryFn: async () => unwrap(await api.GET("/api/v1/positions")),
+    queryKey: [...keys.positions, account],
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/positions", { params: { query: accountQuery(account) } })),
   });
 }
 
-export function useTrades(limit = 100) {
+export function useTrades(limit = 100, account: AccountChoice = null) {
   return useQuery({
-    queryKey: [...keys.trades, limit],
-    queryFn: async () => unwrap(await api.GET("/api/v1/trades", { params: { query: { limit } } })),
+    queryKey: [...keys.trades, limit, account],
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/trades", { params: { query: { limit, ...accountQuery(account) } } })),
   });
 }
 
-export function usePnl(days = 90) {
+function pnlQuery(days: number, account: AccountChoice) {
+  const query = { days, ...(account === null ? {} : { account }) };
+  return {
+    queryKey: [...keys.pnl, days, account],
+    queryFn: async () => unwrap(await api.GET("/api/v1/pnl", { params: { query } })),
+  };
+}
+
+/** Paper P&L of one account, or of all of them summed (the default), with each account's
+ * totals in `accounts`. */
+export function usePnl(days = 90, account: AccountChoice = null) {
   useLiveRefresh("pnl", [keys.pnl]);
-  return useQuery({
-    queryKey: [...keys.pnl, days],
-    queryFn: async () => unwrap(await api.GET("/api/v1/pnl", { params: { query: { days } } })),
-  });
+  return useQuery(pnlQuery(days, account));
+}
+
+/** The names of the user's paper accounts, as the all-accounts P&L report lists them (kept
+ * current by the `usePnl` beside it, whose refresh covers every P&L query). */
+export function usePaperAccounts(days = 90): string[] {
+  const all = useQuery(pnlQuery(days, null));
+  return all.data?.accounts.map((a) => a.account) ?? [];
 }
 
 export function usePlaceOrder() {
@@ -101,12 +139,41 @@ export function useKillSwitch() {
   });
 }
 
+/** The user's deployments; each status change and strategy event on `events` refetches them. */
 export function useDeployments() {
+  useLiveRefresh("events", [keys.deployments], [STRATEGY_EVENT]);
   return useQuery({
     queryKey: keys.deployments,
     queryFn: async () =>
       unwrap(await api.GET("/api/v1/deployments", { params: { query: { limit: 100 } } })),
   });
+}
+
+/** One strategy event of a deployment as the `events` channel carries it. */
+export interface StrategyEvent {
+  deployment_id: number;
+  type: string;
+  severity: string;
+  message: string;
+  status?: string;
+}
+
+function strategyEvent(data: unknown): StrategyEvent | null {
+  if (typeof data !== "object" || data === null) return null;
+  const event = data as Partial<StrategyEvent>;
+  const ok = typeof event.deployment_id === "number" && typeof event.type === "string" && typeof event.message === "string";
+  return ok ? (event as StrategyEvent) : null;
+}
+
+/** The newest `limit` strategy events heard on `events` since the page opened, newest first,
+ * each with the time it arrived. */
+export function useLiveStrategyEvents(limit = 20): { event: StrategyEvent; at: number; seq: number }[] {
+  const [heard, setHeard] = useState<{ event: StrategyEvent; at: number; seq: number }[]>([]);
+  useLiveTopic("events", (message) => {
+    const event = message.kind === STRATEGY_EVENT ? strategyEvent(message.data) : null;
+    if (event) setHeard((all) => [{ event, at: Date.now(), seq: message.seq }, ...all].slice(0, limit));
+  });
+  return heard;
 }
 
 export function useCreateDeployment() {
@@ -144,5 +211,19 @@ export function useSaveBrokerSettings() {
     mutationFn: async (body: Schemas["BrokerSettingsUpdate"]) =>
       unwrap(await api.PUT("/api/v1/settings/broker", { body })),
     onSuccess: (data) => client.setQueryData(keys.broker, data),
+  });
+}
+
+/** A deployment's trades next to a backtest of the bars it ran on. Keyed under the
+ * deployments, so whatever refetches them (a start, a stop, a refused entry) refetches it. */
+export function useDeploymentDrift(id: number) {
+  return useQuery({
+    queryKey: [...keys.deployments, id, "drift"],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/deployments/{deployment_id}/drift", {
+          params: { path: { deployment_id: id } },
+        }),
+      ),
   });
 }
