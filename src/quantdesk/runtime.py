@@ -4,31 +4,41 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from quantdesk.backtest.costs import Commission, Slippage
+from quantdesk.brokers.ib import IbBroker
+from quantdesk.brokers.paper import PaperBroker
 from quantdesk.db.engine import create_engine, create_session_factory
+from quantdesk.errors import ValidationError
 from quantdesk.jobs.local import ProcessPoolExecutorAdapter
 from quantdesk.jobs.registry import load_modules
 from quantdesk.marketdata import synthetic, twelvedata, yahoo
 from quantdesk.marketdata._http import VendorClient
 from quantdesk.messaging.memory import MemoryBus, MemoryCache
 from quantdesk.messaging.redis import RedisBus, RedisCache, connect_redis
+from quantdesk.ports.broker import Broker
 from quantdesk.ports.bus import Bus
 from quantdesk.ports.cache import Cache
 from quantdesk.ports.executor import Executor
 from quantdesk.ports.market_data import MarketDataProvider
 from quantdesk.resilience import CircuitBreaker, RetryPolicy
+from quantdesk.services import broker_settings
 from quantdesk.services.config import ServiceConfig
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.job_runner import JobObserver, JobRunner, RunnerOptions
+from quantdesk.services.paper_market import PaperMarket
+from quantdesk.services.trading_runtime import BrokerFactory, ContextFactory
 from quantdesk.settings import Settings
 from quantdesk.strategies.plugins import STRATEGIES_DIR_VARIABLE, discover
+from quantdesk.trading.fills import FillRules
 
 
 class ClosableProvider(MarketDataProvider, Protocol):
@@ -214,3 +224,108 @@ def service_config(settings: Settings) -> ServiceConfig:
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         quote_ttl_seconds=settings.quote_ttl_seconds,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConnection:
+    """Where a user's live broker is reached: their saved credentials over the server's."""
+
+    host: str
+    port: int
+    client_id: int
+    account: str
+
+
+LiveBrokerMaker = Callable[[LiveConnection], Broker]
+
+
+def ib_broker(connection: LiveConnection) -> Broker:
+    """An Interactive Brokers adapter for one user's TWS or IB Gateway."""
+    return IbBroker(
+        host=connection.host,
+        port=connection.port,
+        client_id=connection.client_id,
+        account=connection.account,
+    )
+
+
+def paper_rules(settings: Settings) -> FillRules:
+    """The paper broker's costs: ``QUANTDESK_PAPER_COMMISSION`` and ``_SLIPPAGE_BPS``."""
+    return FillRules(
+        commission=Commission(settings.paper_commission),
+        slippage=Slippage(bps=settings.paper_slippage_bps),
+    )
+
+
+def build_broker_factory(
+    settings: Settings,
+    contexts: ContextFactory,
+    *,
+    market: PaperMarket | None = None,
+    live_brokers: Mapping[str, LiveBrokerMaker] | None = None,
+) -> BrokerFactory:
+    """Make each user's broker: a paper account on the configured costs, or the live broker.
+
+    Paper brokers fill by ``paper_rules`` and ``QUANTDESK_PAPER_PARTICIPATION``; with a
+    ``market``, their orders also meet the prices running feeds publish. Live mode builds the
+    broker ``QUANTDESK_LIVE_BROKER`` names from the user's saved broker settings, any field
+    left out taken from ``QUANTDESK_IB_*``. ``live_brokers`` replaces the adapters by name.
+
+    Raises (from the factory):
+        ValidationError: Live trading is off on this server, or the user has not saved a
+            connection to the live broker (``LiveBrokerNotConfiguredError``), or a saved
+            field is malformed; each names what to set.
+    """
+    makers = dict(live_brokers or {"ib": ib_broker})
+
+    async def make(user_id: int, mode: str, ctx: ServiceContext | None) -> Broker:
+        if mode == "paper":
+            return _paper_broker(settings, market)
+        if settings.live_broker == "none":
+            raise ValidationError(
+                "mode: live trading is off on this server (QUANTDESK_LIVE_BROKER=none); "
+                "use 'paper', or ask the operator to set QUANTDESK_LIVE_BROKER=ib",
+                details={"field": "mode"},
+            )
+        if ctx is not None:
+            saved = await broker_settings.live_credentials(ctx, user_id, settings.live_broker)
+        else:
+            async with contexts() as own:
+                saved = await broker_settings.live_credentials(own, user_id, settings.live_broker)
+        return makers[settings.live_broker](live_connection(settings, saved))
+
+    return make
+
+
+def _paper_broker(settings: Settings, market: PaperMarket | None) -> Broker:
+    broker = PaperBroker(paper_rules(settings), participation=settings.paper_participation)
+    if market is not None:
+        broker.on_accept = partial(market.watch, broker)
+    return broker
+
+
+def live_connection(settings: Settings, saved: Mapping[str, str]) -> LiveConnection:
+    """The user's saved ``host``, ``port``, ``client_id`` and ``account`` over the server's.
+
+    Raises:
+        ValidationError: ``port`` or ``client_id`` is not a whole number in range.
+    """
+    return LiveConnection(
+        host=saved.get("host") or settings.ib_host,
+        port=_whole(saved, "port", settings.ib_port, 1, 65535),
+        client_id=_whole(saved, "client_id", settings.ib_client_id, 0, 2**31 - 1),
+        account=saved.get("account") or settings.ib_account,
+    )
+
+
+def _whole(saved: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = saved.get(name)
+    if not text:
+        return default
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise ValidationError(
+            f"credentials.{name}: must be a whole number from {low} to {high}, got {text!r}; "
+            "save it again with PUT /api/v1/settings/broker",
+            details={"field": f"credentials.{name}"},
+        )
+    return int(text)

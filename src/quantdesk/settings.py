@@ -100,6 +100,7 @@ class Settings(BaseSettings):
 
     quote_ttl_seconds: float = Field(default=7 * 24 * 3600.0, gt=0)
 
+    live_broker: Literal["ib", "none"] = "ib"
     ib_host: str = "127.0.0.1"
     ib_port: int = Field(default=7497, ge=1, le=65535)
     ib_client_id: int = Field(default=1, ge=0)
@@ -107,6 +108,8 @@ class Settings(BaseSettings):
     paper_commission: float = Field(default=0.0, ge=0, lt=1)
     paper_slippage_bps: float = Field(default=0.0, ge=0, lt=10_000)
     paper_participation: float | None = Field(default=None, gt=0, le=1)
+    reconcile_interval_seconds: float = Field(default=60.0, ge=0)
+    paper_bar_timeframes: list[str] = Field(default_factory=lambda: ["1m", "5m", "1h", "1d"])
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:

@@ -153,7 +153,8 @@ async def test_update_pending_changes_sizing_and_keeps_feed(
         "0.02",
         None,
     )
-    assert updated["risk_profile"]["feed"]["speed"] == 1e9
+    assert updated["feed"]["speed"] == 1e9
+    assert "feed" not in updated["risk_profile"]
 
 
 @pytest.mark.parametrize("action", ["start", "stop"])

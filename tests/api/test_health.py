@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from quantdesk import __version__
 from quantdesk.api.app import create_app
@@ -17,6 +18,7 @@ from tests.fixtures.apps import (
     serve,
     settings_with,
 )
+from tests.fixtures.orders import submit
 from tests.fixtures.users import SignIn
 
 HEALTH_PATHS = ("/health", "/health/live", "/health/ready", "/health/metrics")
@@ -210,3 +212,28 @@ async def test_metrics_include_trading_engine_figures(client: httpx.AsyncClient)
     text = (await client.get("/health/metrics")).text
     assert "quantdesk_order_submit_seconds_bucket" in text
     assert "quantdesk_fills_applied_total" in text
+
+
+async def test_health_detailed_shows_each_broker_and_its_last_reconciliation(
+    app: FastAPI, client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    admin = await sign_in(role="admin")
+    assert (await submit(client, admin)).status_code == 201
+    await app.state.reconciler.run()
+    response = await client.get("/health/detailed", headers=admin.headers)
+    [broker] = response.json()["brokers"]
+    assert {key: broker[key] for key in ("user_id", "mode", "broker", "connection")} == {
+        "user_id": admin.id,
+        "mode": "paper",
+        "broker": "paper",
+        "connection": "connected",
+    }
+    assert (broker["breaker"], broker["differences"], broker["unmatched_orders"]) == (None, 0, 0)
+    assert broker["last_reconciliation"] is not None
+    assert admin.email not in response.text
+    metrics = (await client.get("/health/metrics")).text
+    assert "quantdesk_broker_last_reconciliation_timestamp_seconds{" in metrics
+    assert (
+        f'quantdesk_broker_unmatched_orders{{broker="paper",mode="paper",user_id="{admin.id}"}} 0.0'
+        in metrics
+    )

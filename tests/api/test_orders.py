@@ -47,6 +47,20 @@ async def test_submit_same_client_id_other_body_is_409(
     assert response.json()["error"]["details"]["field"] == "client_order_id"
 
 
+async def test_submit_over_max_orders_per_minute_is_422_naming_the_rule(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    limits = {"limits": {"max_orders_per_minute": 2}}
+    put = await client.put("/api/v1/trading/config", json=limits, headers=user.headers)
+    assert put.status_code == 200
+    statuses = [(await submit(client, user, f"m{i}")).status_code for i in range(3)]
+    assert statuses == [201, 201, 422]
+    refused = await submit(client, user, "m9")
+    assert refused.json()["error"]["details"]["rule"] == "max_orders_per_minute"
+    assert refused.json()["error"]["details"]["actual"] == "3"
+
+
 async def test_submit_over_max_order_value_is_422_naming_the_rule(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:

@@ -40,13 +40,22 @@ async def test_kill_switch_cancels_working_orders_and_blocks_new_until_off(
     user = await sign_in()
     await submit(client, user, "rest", type="limit", limit_price="90")
     killed = await client.post("/api/v1/trading/kill-switch", json={}, headers=user.headers)
-    assert killed.json() == {"on": True, "cancelled": 1}
+    assert killed.json() == {
+        "on": True,
+        "cancelled": 1,
+        "accounts": ["default"],
+        "stopped_deployments": [],
+    }
     order = (await client.get(ORDERS_URL, headers=user.headers)).json()["items"][0]
     assert order["status"] == "cancelled"
     blocked = await submit(client, user, "next")
     assert blocked.json()["error"]["details"]["rule"] == "kill_switch"
     off = await client.post("/api/v1/trading/kill-switch", json={"on": False}, headers=user.headers)
-    assert off.json() == {"on": False, "cancelled": 0}
+    assert (off.json()["on"], off.json()["cancelled"], off.json()["accounts"]) == (
+        False,
+        0,
+        ["default"],
+    )
     assert (await submit(client, user, "next")).status_code == 201
 
 

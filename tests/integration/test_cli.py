@@ -207,3 +207,13 @@ def test_serve_reload_runs_a_single_worker(monkeypatch: pytest.MonkeyPatch, data
     assert result.exit_code == 0, result.output
     assert calls[0]["reload"] is True
     assert calls[0]["workers"] == 1
+
+
+def test_serve_sends_websocket_frames_uncompressed(
+    monkeypatch: pytest.MonkeyPatch, database: Path
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(serving.uvicorn, "run", lambda *a, **k: calls.append(k))
+    result = invoke("serve")
+    assert result.exit_code == 0, result.output
+    assert calls[0]["ws_per_message_deflate"] is False

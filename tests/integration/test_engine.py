@@ -11,10 +11,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from quantdesk.db.base import Base
-from quantdesk.db.engine import create_engine, create_session_factory, pool_status
+from quantdesk.db.engine import (
+    create_engine,
+    create_session_factory,
+    lock_for_writing,
+    pool_status,
+)
 from quantdesk.db.models import RefreshToken
 from tests.fixtures.models import T0
 
@@ -91,3 +96,71 @@ def test_create_engine_postgres_url_sizes_pool_from_arguments() -> None:
     assert pool._timeout == 4.5  # type: ignore[attr-defined]
     assert pool._recycle == 600
     assert pool._pre_ping is True
+
+
+async def _counting_writers(engine: AsyncEngine, savepoint: bool) -> list[int]:
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+    sessions = create_session_factory(engine)
+
+    async def read_then_write() -> None:
+        async with sessions() as session:
+            if savepoint:
+                async with session.begin_nested():
+                    await _read_pause_write(session)
+            else:
+                await lock_for_writing(session)
+                await _read_pause_write(session)
+            await session.commit()
+
+    await asyncio.gather(*(read_then_write() for _ in range(12)))
+    async with engine.connect() as connection:
+        return sorted((await connection.scalars(text("SELECT n FROM counter"))).all())
+
+
+async def _read_pause_write(session: AsyncSession) -> None:
+    seen = await session.scalar(text("SELECT count(*) FROM counter"))
+    await asyncio.sleep(0.005)
+    await session.execute(text("INSERT INTO counter (n) VALUES (:n)"), {"n": seen})
+
+
+@pytest.mark.parametrize("savepoint", [True, False], ids=["savepoint", "lock_for_writing"])
+async def test_sqlite_concurrent_read_then_write_transactions_queue_instead_of_locked(
+    sqlite_engine: AsyncEngine, savepoint: bool
+) -> None:
+    # each writer saw every earlier one's row: none was refused, none read a stale count
+    assert await _counting_writers(sqlite_engine, savepoint) == list(range(12))
+
+
+async def test_sqlite_writer_waits_in_process_queue_not_busy_handler(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+    sessions = create_session_factory(sqlite_engine)
+    async with sessions() as holder, sessions() as writer:
+        await lock_for_writing(holder)
+        await holder.execute(text("INSERT INTO counter (n) VALUES (1)"))
+        # with no busy handler, a writer that reached SQLite now would fail at once
+        await writer.execute(text("PRAGMA busy_timeout=0"))
+        second = asyncio.create_task(writer.execute(text("INSERT INTO counter (n) VALUES (2)")))
+        await asyncio.sleep(0.05)
+        assert not second.done()
+        await holder.commit()
+        await second
+        await writer.commit()
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.scalars(text("SELECT n FROM counter ORDER BY n"))).all() == [1, 2]
+
+
+async def test_sqlite_rolled_back_writer_hands_the_lock_on(sqlite_engine: AsyncEngine) -> None:
+    async with sqlite_engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+    sessions = create_session_factory(sqlite_engine)
+    async with sessions() as first:
+        await first.execute(text("INSERT INTO counter (n) VALUES (1)"))
+    async with sessions() as second:
+        await asyncio.wait_for(second.execute(text("INSERT INTO counter (n) VALUES (2)")), 1)
+        await second.commit()
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.scalars(text("SELECT n FROM counter"))).all() == [2]

@@ -143,6 +143,21 @@ async def test_bracket_goes_out_with_parent_id_transmit_flags_and_oca_group() ->
     assert len(tws.placed()) == 3
 
 
+async def test_bracket_with_one_exit_transmits_with_that_exit() -> None:
+    broker, tws = await _broker()
+    bracket = Bracket.build(make_order("b1"), stop_price=D(185))
+    task = asyncio.create_task(broker.submit_bracket(bracket))
+    await asyncio.sleep(0)
+    trades = {t.order.orderRef: t.order for t in broker.ib.trades()}
+    answer = {"call": "orderStatus", "status": "PreSubmitted", "filled": 0, "remaining": 1}
+    for ref in ("b1", "b1:sl"):
+        tws.reply(ref, [answer | {"avgFillPrice": 0}])
+    updates = await task
+    assert [u.status for u in updates] == [OrderStatus.ACCEPTED] * 2
+    assert [trades[r].transmit for r in ("b1", "b1:sl")] == [False, True]
+    assert trades["b1:sl"].parentId == trades["b1"].orderId
+
+
 async def test_dropped_connection_reconnects_resyncs_ids_and_replays_missed_fills() -> None:
     broker, tws = await _broker()
     await _submit_answered(broker, tws, make_order("m1", quantity=100), "stop_inactive")

@@ -7,6 +7,7 @@ Each test migrates its own empty database: a fresh SQLite file, and on PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -176,3 +177,51 @@ def test_migrations_alembic_command_line_uses_settings_url(tmp_path: Path) -> No
 
     assert finished.returncode == 0, finished.stderr
     assert migrate.current(f"sqlite+aiosqlite:///{database}") == migrate.head()
+
+
+FEED = {"kind": "synthetic", "speed": 60.0, "start": None}
+SEED_DEPLOYMENT = [
+    "INSERT INTO users (id, email, hashed_password) VALUES (1, 'm@example.com', 'x')",
+    "INSERT INTO strategies (id, user_id, name, type, parameters, symbols) "
+    "VALUES (1, 1, 's', 'sma_cross', '{}', '[]')",
+    "INSERT INTO deployments (id, user_id, strategy_id, symbols, timeframe, risk_profile) "
+    'VALUES (1, 1, 1, \'["AAPL"]\', \'1m\', \'{"quantity": "10", '
+    '"feed": {"kind": "synthetic", "speed": 60.0, "start": null}}\')',
+    "INSERT INTO deployments (id, user_id, strategy_id, symbols, timeframe, risk_profile) "
+    "VALUES (2, 1, 1, '[\"AAPL\"]', '1m', '{\"quantity\": \"1\"}')",
+]
+
+
+async def _execute(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _deployments(connection: Connection) -> list[tuple[Any, ...]]:
+    rows = connection.execute(text("SELECT * FROM deployments ORDER BY id")).mappings()
+    return [(row["risk_profile"], row.get("feed")) for row in rows]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_migration_0004_moves_deployment_feed_out_of_risk_profile_and_back(
+    empty_url: str,
+) -> None:
+    migrate.upgrade(empty_url, "0003")
+    asyncio.run(_execute(empty_url, *SEED_DEPLOYMENT))
+    migrate.upgrade(empty_url, "0004")
+    moved = [tuple(map(_json, row)) for row in asyncio.run(_inspect(empty_url, _deployments))]
+    assert moved == [
+        ({"quantity": "10"}, FEED),
+        ({"quantity": "1"}, {"kind": "replay", "speed": 1.0, "start": None}),
+    ]
+    migrate.downgrade(empty_url, "0003")
+    back = [_json(row[0]) for row in asyncio.run(_inspect(empty_url, _deployments))]
+    assert back[0] == {"quantity": "10", "feed": FEED}

@@ -38,20 +38,24 @@ from quantdesk.api.routers import market_data as market_data_routes
 from quantdesk.api.static import install_static
 from quantdesk.api.websocket import install as install_websocket
 from quantdesk.bars import Bars
-from quantdesk.brokers.paper import PaperBroker
-from quantdesk.errors import ValidationError
 from quantdesk.logs import configure_logging
 from quantdesk.marketdata.feeds.replay import ReplayFeed
 from quantdesk.marketdata.feeds.synthetic import SyntheticFeed
-from quantdesk.ports.broker import Broker
 from quantdesk.ports.market_data import LiveFeed
-from quantdesk.runtime import Runtime, build_runtime, embedded_jobs
+from quantdesk.runtime import (
+    LiveBrokerMaker,
+    Runtime,
+    build_broker_factory,
+    build_runtime,
+    embedded_jobs,
+)
 from quantdesk.services import trading_metrics
 from quantdesk.services.deployment_runner import DeploymentRunner
 from quantdesk.services.deployments import FeedSpec
+from quantdesk.services.paper_market import PaperMarket
+from quantdesk.services.reconciler import Reconciler
 from quantdesk.services.trading_runtime import TradingEngine
 from quantdesk.settings import Settings, load_settings
-from quantdesk.trading.fills import FillRules
 
 TAGS = [
     {"name": "auth", "description": "Register, log in, rotate and revoke tokens."},
@@ -75,25 +79,47 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """Build the application; the runtime is created at start-up unless one is given."""
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    live_brokers: Mapping[str, LiveBrokerMaker] | None = None,
+) -> FastAPI:
+    """Build the application; the runtime is created at start-up unless one is given.
+
+    ``live_brokers`` replaces live adapters by name (``ib``), for a test's stand-in TWS.
+    """
     settings = settings or load_settings()
     configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or build_runtime(settings)
-        app.state.trading = TradingEngine(app.state.runtime.context, _broker_factory)
+        contexts = app.state.runtime.context
+        app.state.paper_market = PaperMarket(
+            app.state.runtime.bus, tuple(settings.paper_bar_timeframes)
+        )
+        factory = build_broker_factory(
+            settings, contexts, market=app.state.paper_market, live_brokers=live_brokers
+        )
+        app.state.trading = TradingEngine(contexts, factory)
         app.state.deployments = DeploymentRunner(
-            app.state.runtime.context, app.state.trading, _feed_factory
+            contexts, app.state.trading, _feed_factory, settings.live_broker != "none"
+        )
+        app.state.reconciler = Reconciler(
+            app.state.runtime.context, app.state.trading, settings.reconcile_interval_seconds
         )
         try:
             async with embedded_jobs(app.state.runtime, observer=job_metrics(app)):
+                await app.state.reconciler.start_up()
                 await app.state.deployments.restore()
+                app.state.reconciler.start()
                 yield
         finally:
+            await app.state.reconciler.close()
             await app.state.deployments.close()
             await app.state.trading.close()
+            await app.state.paper_market.close()
             if runtime is None:
                 await app.state.runtime.close()
 
@@ -127,16 +153,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_websocket(app, settings)
     install_static(app)
     return app
-
-
-def _broker_factory(user_id: int, mode: str) -> Broker:
-    """Each user's own paper account; live trading needs a live adapter configured."""
-    if mode == "paper":
-        return PaperBroker(FillRules())
-    raise ValidationError(
-        f"mode: live trading is not configured on this server (user {user_id}); use 'paper'",
-        details={"field": "mode"},
-    )
 
 
 def _feed_factory(spec: FeedSpec, history: Mapping[str, Bars]) -> LiveFeed:

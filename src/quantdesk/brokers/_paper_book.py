@@ -111,6 +111,21 @@ class PaperBook:
             if resting.active and resting.session is not None and _is_day(resting.order):
                 self._end(resting, Expired(when, "DAY order expired at the session's end"))
 
+    def symbols(self) -> set[str]:
+        """Return the symbols with active orders resting in the book."""
+        return {symbol for symbol, ids in self._book.items() if ids}
+
+    def working_count(self) -> int:
+        """Return how many orders may still fill, children waiting for their entry included."""
+        active = sum(len(ids) for ids in self._book.values())
+        waiting = sum(
+            1
+            for ids in self._children.values()
+            for child in ids
+            if self.orders[child].order.is_working
+        )
+        return active + waiting
+
     def working(self, client_order_id: str) -> Resting:
         """Return a working order, or raise why it cannot change."""
         resting = self.orders.get(client_order_id)
@@ -249,6 +264,8 @@ class PaperBook:
         released: list[str] = []
         for child_id in self._children.pop(parent.client_order_id, ()):
             child = self.orders[child_id]
+            if not child.order.is_working:  # cancelled on its own while it waited
+                continue
             if parent.filled_quantity == ZERO:
                 self._end(
                     child, Cancelled(parent.cancelled_at or self._clock(), "entry not filled")

@@ -169,13 +169,14 @@ class IbBroker:
         return await self.breaker.call(lambda: self._place(order, transmit=True))
 
     async def submit_bracket(self, bracket: Bracket) -> list[OrderUpdate]:
-        """Place an entry and its two children so IB activates them only together.
+        """Place an entry and its children so IB activates them only together.
 
-        The entry and the stop-loss go with ``transmit=False`` and the take-profit with
+        Every order but the last child goes with ``transmit=False`` and the last with
         ``transmit=True``, IB's way of sending a bracket as one unit.
         """
-        updates = [await self._hold(bracket.entry), await self._hold(bracket.stop_loss)]
-        updates.append(await self.submit(bracket.take_profit))
+        *held, last = (bracket.entry, *bracket.children)
+        updates = [await self._hold(order) for order in held]
+        updates.append(await self.submit(last))
         return [await self._acknowledged(u) for u in updates]
 
     async def cancel(self, client_order_id: str) -> OrderUpdate:

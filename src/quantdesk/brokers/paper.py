@@ -60,7 +60,7 @@ from quantdesk.ports.broker import (
 )
 from quantdesk.trading.fills import Bar, FillRules
 from quantdesk.trading.money import ZERO, as_decimal
-from quantdesk.trading.orders import Bracket, Order, OrderStatus
+from quantdesk.trading.orders import Bracket, Fill, Order, OrderStatus, Side
 from quantdesk.trading.portfolio import Portfolio
 from quantdesk.trading.state import Accepted, transition
 
@@ -75,6 +75,8 @@ class PaperBroker:
         cash: The account's starting cash.
         timezone: Where a session's calendar day is counted, for ``DAY`` expiry.
         clock: The time of acknowledgements, and of fills when a bar carries no time.
+        on_accept: Told the symbol of every accepted order, so that whoever feeds prices
+            (the platform's paper market) can start listening to that symbol.
     """
 
     name = "paper"
@@ -87,6 +89,7 @@ class PaperBroker:
         cash: Decimal = Decimal(100_000),
         timezone: str = "UTC",
         clock: Callable[[], datetime] = utc_now,
+        on_accept: Callable[[str], None] | None = None,
     ) -> None:
         if participation is not None and not 0.0 < participation <= 1.0:
             raise ValidationError(
@@ -102,6 +105,7 @@ class PaperBroker:
         self._book = PaperBook(rules, share, self.portfolio, self._stream, clock, timezone)
         self._orders = self._book.orders
         self._order_ids = itertools.count(1)
+        self.on_accept = on_accept
 
     @property
     def state(self) -> ConnectionState:
@@ -136,6 +140,8 @@ class PaperBroker:
         self._book.add(accepted)
         update = update_of(accepted, now)
         self._stream.update(update)
+        if self.on_accept is not None:
+            self.on_accept(accepted.symbol)
         return update
 
     async def submit_bracket(self, bracket: Bracket) -> list[OrderUpdate]:
@@ -190,6 +196,10 @@ class PaperBroker:
         now = self._clock()
         return [update_of(r.order, now) for r in self._orders.values() if r.order.is_working]
 
+    def working_count(self) -> int:
+        """Return how many orders may still fill (what ``open_orders`` would list)."""
+        return self._book.working_count()
+
     async def positions(self) -> list[BrokerPosition]:
         """Return the non-zero positions at their average cost."""
         return [
@@ -212,6 +222,34 @@ class PaperBroker:
         if resting is None:
             raise NotFoundError("Paper order", client_order_id)
         return resting.order
+
+    def working_symbols(self) -> set[str]:
+        """Return the symbols that have orders able to meet the next bar."""
+        return self._book.symbols()
+
+    def restore_position(
+        self,
+        symbol: str,
+        quantity: Decimal,
+        average_price: Decimal,
+        *,
+        restore_id: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Load a position held before a restart at its average price, cash unchanged.
+
+        The position is booked as a fill (id ``restore_id``, so restoring twice books it
+        once) and its value deposited, so the stored cash, which already paid for it, stays
+        as it is. Returns False for a ``restore_id`` already booked.
+        """
+        when = at or self._clock()
+        side = Side.BUY if quantity > ZERO else Side.SELL
+        fill_id = restore_id or f"restore-{symbol}"
+        fill = Fill(fill_id, fill_id, symbol, side, abs(quantity), average_price, when)
+        if not self.portfolio.apply_fill(fill):
+            return False
+        self.portfolio.deposit(side.sign * fill.value, when)
+        return True
 
     async def run(self, bars: AsyncIterator[Bars]) -> None:
         """Match every one-row ``Bars`` of a live feed's ``bars()`` stream, until it ends."""

@@ -28,7 +28,9 @@ def serve(
 
     The settings are validated here, before Uvicorn starts, so a bad one stops the command
     with its name instead of failing in every worker. Each worker builds its own app from
-    the same environment.
+    the same environment. WebSocket frames go out uncompressed: per-message deflate cost
+    more CPU per frame than the rest of the send path together, for small batch frames
+    that shrink little (docs/realtime.md).
     """
     settings = settings_or_exit()
     bind_host = host or settings.host
@@ -50,4 +52,5 @@ def serve(
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
         server_header=False,
+        ws_per_message_deflate=False,
     )

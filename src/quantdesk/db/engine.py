@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +17,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
+
+_BUSY_TIMEOUT_SECONDS = 30.0
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+_LOCK_KEY = "quantdesk_write_lock"
 
 
 def create_engine(
@@ -29,6 +37,20 @@ def create_engine(
 
     An in-memory SQLite database lives in one connection, so it gets SQLAlchemy's single
     shared connection instead of a pool and the pool options do not apply.
+
+    On SQLite the driver opens a transaction only at the first write, so a reader holds no
+    snapshot and a writer waits for the lock up to ``busy_timeout``. A transaction that reads
+    and then writes is the exception: when another connection commits in between, WAL mode
+    refuses the stale snapshot at once with "database is locked", whatever the timeout. Such
+    transactions take the write lock first: a savepoint outside a transaction begins with
+    ``BEGIN IMMEDIATE`` here, and services call :func:`lock_for_writing` before reading
+    what they will change.
+
+    Writers of this process queue for SQLite's lock on an asyncio lock of the engine's,
+    taken before ``BEGIN IMMEDIATE`` (also by a transaction's first write) and released at
+    its commit or rollback: the next writer starts the moment the lock is free, where
+    SQLite's busy handler would sleep 1 to 100 ms between tries. ``busy_timeout`` still
+    covers other processes.
     """
     if not url.startswith("sqlite"):
         return create_async_engine(
@@ -42,6 +64,10 @@ def create_engine(
         options = _pool(pool_size, max_overflow, pool_timeout, pool_recycle)
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **options)
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    event.listen(engine.sync_engine, "savepoint", _savepoint_writes)
+    event.listen(engine.sync_engine, "before_cursor_execute", _queue_first_write)
+    event.listen(engine.sync_engine.pool, "checkin", _release_on_checkin)
+    _release_after_transaction(engine.sync_engine.dialect)
     return engine
 
 
@@ -66,6 +92,116 @@ def _configure_sqlite(connection: DBAPIConnection, _record: ConnectionPoolEntry)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _savepoint_writes(connection: Connection, _name: str | None) -> None:
+    # a savepoint outside a transaction would open a deferred one that reads, then writes
+    _begin_immediate(connection)
+
+
+def _queue_first_write(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    # the driver would open the transaction itself here and wait in SQLite's busy handler
+    if statement.lstrip()[:6].upper() in _WRITES:
+        _begin_immediate(connection)
+
+
+def _begin_immediate(connection: Connection) -> None:
+    pooled = connection.connection
+    driver = pooled.driver_connection
+    if driver is None or driver.in_transaction:
+        return
+    held = _write_lock(connection)
+    await_only(_acquire(held))
+    pooled.info[_LOCK_KEY] = (held, asyncio.get_running_loop())
+    try:
+        cursor = pooled.dbapi_connection.cursor()  # type: ignore[union-attr]  # a driver is there
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.close()
+    except BaseException:
+        _release(pooled.info)
+        raise
+
+
+_locks: WeakKeyDictionary[Any, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+    WeakKeyDictionary()
+)
+
+
+def _write_lock(connection: Connection) -> asyncio.Lock:
+    # one per engine and event loop: an asyncio lock belongs to the loop it first waits on
+    per_loop = _locks.setdefault(connection.engine, WeakKeyDictionary())
+    return per_loop.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+
+async def _acquire(lock: asyncio.Lock) -> None:
+    try:
+        await asyncio.wait_for(lock.acquire(), _BUSY_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked")) from None
+
+
+def _release_after_transaction(dialect: Any) -> None:
+    # after the driver's COMMIT or ROLLBACK, not at the "commit" event that comes before it:
+    # a writer woken earlier would meet SQLite's lock still held and sleep in its handler
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(connection: Any) -> None:
+        try:
+            commit(connection)
+        finally:
+            _release_held_by(connection)
+
+    def do_rollback(connection: Any) -> None:
+        try:
+            rollback(connection)
+        finally:
+            _release_held_by(connection)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+
+def _release_held_by(connection: Any) -> None:
+    try:
+        info = connection.info
+    except NotImplementedError:  # the ad hoc wrapper of a first connect holds nothing
+        return
+    _release(info)
+
+
+def _release_on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    # a connection handed back without a commit or rollback event must not keep the lock
+    _release(record.info)
+
+
+def _release(info: dict[Any, Any]) -> None:
+    held = info.pop(_LOCK_KEY, None)
+    if held is None:
+        return
+    lock, loop = held
+    if _loop_of_this_thread() is loop:
+        lock.release()
+    elif not loop.is_closed():
+        loop.call_soon_threadsafe(lock.release)
+
+
+def _loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+async def lock_for_writing(session: AsyncSession) -> None:
+    """Take the database's write lock for the session's transaction, before reading.
+
+    A no-op on PostgreSQL (lock the rows with ``FOR UPDATE`` there); on SQLite the
+    transaction begins with ``BEGIN IMMEDIATE`` unless it already writes, after the
+    writers queued before it in this process.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    await connection.run_sync(_begin_immediate)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
-from quantdesk.trading.orders import Fill, Order, OrderStatus
+from quantdesk.trading.orders import Bracket, Fill, Order, OrderStatus
 
 ConnectionState = Literal["disconnected", "connecting", "connected", "reconnecting", "failed"]
 
@@ -108,4 +108,17 @@ class Broker(Protocol):
 
     def events(self) -> AsyncIterator[BrokerEvent]:
         """Order updates and fills, in the order the broker reports them."""
+        ...
+
+
+@runtime_checkable
+class BracketBroker(Broker, Protocol):
+    """A broker that takes an entry and its exits as one bracket (the paper broker, IB).
+
+    The broker holds the children until the entry fills and cancels the other child when
+    one fills; the answer lists the acknowledgements of the entry, then of each child.
+    """
+
+    async def submit_bracket(self, bracket: Bracket) -> list[OrderUpdate]:
+        """Send the entry and its children; answer with their acknowledgements in order."""
         ...

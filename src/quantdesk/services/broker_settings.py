@@ -20,11 +20,26 @@ from quantdesk.services.context import ServiceContext
 from quantdesk.services.crypto import SecretBox
 from quantdesk.services.users import require_actor
 
-__all__ = ["BROKERS", "BrokerSettings", "broker_credentials", "read_settings", "save_settings"]
+__all__ = [
+    "BROKERS",
+    "BrokerSettings",
+    "LiveBrokerNotConfiguredError",
+    "broker_credentials",
+    "live_credentials",
+    "read_settings",
+    "save_settings",
+]
 
 logger = structlog.get_logger(__name__)
 
 BROKERS = ("paper", "ib")
+LIVE_FIELDS = {"ib": "host, port, client_id, account"}
+
+
+class LiveBrokerNotConfiguredError(ValidationError):
+    """Live trading was asked for, but the user has not saved a connection to the broker."""
+
+    code = "live_broker_not_configured"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +94,25 @@ async def broker_credentials(
     if stored is None:
         return None
     return stored.broker, dict(stored.credentials)
+
+
+async def live_credentials(ctx: ServiceContext, user_id: int, broker: str) -> dict[str, str]:
+    """The user's saved credentials for the live ``broker``; fields left out use the server's.
+
+    Raises:
+        LiveBrokerNotConfiguredError: The user saved no settings for ``broker``; the message
+            names the request that does.
+    """
+    stored = await broker_credentials(ctx, user_id)
+    if stored is None or stored[0] != broker:
+        fields = LIVE_FIELDS.get(broker, "its connection fields")
+        raise LiveBrokerNotConfiguredError(
+            f"live trading needs your broker connection ({broker.upper()}): save it with "
+            f"PUT /api/v1/settings/broker, broker {broker!r} and credentials {fields} "
+            "(any left out use the server's defaults); or trade in mode 'paper'",
+            details={"field": "mode", "configure": "/api/v1/settings/broker", "broker": broker},
+        )
+    return stored[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,18 @@ The life of a bar in a running deployment:
    signals with the backtest's own call (:func:`quantdesk.backtest.engine.strategy_signals`);
 3. only the last bar's values are acted on: an exit while long closes the position, an
    entry while flat (and no exit on the same bar) buys the deployment's size;
-4. the order goes through :func:`quantdesk.services.orders.submit_order` (risk limits of the
-   deployment's account, protections, the kill switch) to the user's broker; the signal is
-   stored and published on ``signals``; a refusal becomes a strategy event.
+4. the order goes through the risk limits of the deployment's account, protections and the
+   kill switch to the user's broker; the signal is stored and published on ``signals``; a
+   refusal becomes a strategy event. A paper broker's book lives in this process, so its
+   order is checked against that book and what was read before the signal
+   (:func:`quantdesk.services.orders.send_to_book`) and stored after its acceptance; a live
+   order takes :func:`quantdesk.services.orders.submit_order`, stored before it is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -29,21 +33,34 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from quantdesk.backtest.engine import strategy_signals
 from quantdesk.bars import Bars
+from quantdesk.db.engine import lock_for_writing
 from quantdesk.db.models import Deployment, Signal, User
 from quantdesk.db.repositories.deployments import DeploymentRepository
 from quantdesk.errors import ConflictError, QuantDeskError
-from quantdesk.ports.broker import Broker
+from quantdesk.ports.broker import Broker, OrderUpdate
 from quantdesk.ports.market_data import LiveFeed
-from quantdesk.services import backtests, deployments, events, orders, strategies
+from quantdesk.services import (
+    backtests,
+    deployments,
+    events,
+    orders,
+    strategies,
+    trading_config,
+)
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.deployment_restore import restore_books
 from quantdesk.services.deployments import FeedSpec, SizingSpec
 from quantdesk.services.instruments import ensure_instrument
+from quantdesk.services.order_risk import PortfolioBook
+from quantdesk.services.reconciliation import InMemoryBook
+from quantdesk.services.trading_metrics import SIGNAL_TO_ACCEPT
 from quantdesk.services.trading_runtime import ContextFactory, TradingEngine
+from quantdesk.services.users import require_actor
 from quantdesk.strategies.base import Signals, Strategy
 from quantdesk.strategies.registry import get as strategy_class
 from quantdesk.trading.fills import Bar
 from quantdesk.trading.money import ZERO, as_decimal
+from quantdesk.trading.orders import Order, OrderStatus
 from quantdesk.trading.sizing import size_by_risk
 
 __all__ = ["BarMatching", "DeploymentRunner", "FeedFactory", "Plan"]
@@ -91,6 +108,11 @@ class DeploymentRunner:
     feeds: FeedFactory
     live_available: bool = False
     _tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    _last_bars: dict[int, datetime] = field(default_factory=dict)
+
+    def last_bar(self, deployment_id: int) -> datetime | None:
+        """The time of the last bar the deployment took in this process (drift replays to it)."""
+        return self._last_bars.get(deployment_id)
 
     def running(self) -> list[int]:
         """The ids of the deployments running in this process."""
@@ -111,6 +133,13 @@ class DeploymentRunner:
                 details={"deployment_id": deployment_id},
             )
         plan = await self._plan(ctx, row)
+        if await trading_config.kill_switch_on(ctx, plan.user_id, plan.mode, plan.account):
+            raise ConflictError(
+                f"the kill switch is on for {plan.mode} account {plan.account} (or the default "
+                'account); lift it with POST /api/v1/trading/kill-switch {"on": false}',
+                details={"deployment_id": deployment_id, "rule": "kill_switch"},
+            )
+        await self.trading.broker(plan.user_id, plan.mode, ctx)  # unreachable: 4xx or 503
         feed = self.feeds(plan.feed, await self._history(ctx, plan))
         await deployments.mark_running(ctx, row)
         await ctx.commit()  # the task must find it running, even if its feed ends at once
@@ -121,8 +150,26 @@ class DeploymentRunner:
         """Stop a deployment; its working orders stay at the broker."""
         row = await deployments.get_deployment(ctx, deployment_id)
         await self._cancel(deployment_id)
-        await deployments.mark_stopped(ctx, row)
+        await deployments.mark_stopped(ctx, row, details=self._progress(deployment_id))
         return row
+
+    async def stop_all(
+        self, ctx: ServiceContext, mode: str, *, account: str | None = None, reason: str
+    ) -> list[int]:
+        """Stop the signed-in user's running deployments of ``mode`` (or of one ``account``).
+
+        Each records why; their working orders are left to the caller (the kill switch
+        cancels them). Returns the ids stopped.
+        """
+        user = require_actor(ctx)
+        rows = await DeploymentRepository(ctx.session).for_user_mode(user.id, mode)
+        chosen = [row for row in rows if row.status == "running" and account in (None, row.account)]
+        for row in chosen:
+            await deployments.record_event(
+                ctx, row, "deployment_halted", reason, severity="warning"
+            )
+            await self.stop(ctx, row.id)
+        return [row.id for row in chosen]
 
     async def restore(self) -> int:
         """Restore the stored book into the brokers, then restart every running deployment.
@@ -185,7 +232,7 @@ class DeploymentRunner:
             mode=row.mode,
             account=row.account,
             sizing=SizingSpec.of(row.risk_profile),
-            feed=FeedSpec.of(row.risk_profile["feed"]),
+            feed=FeedSpec.of(row.feed),
         )
 
     async def _history(self, ctx: ServiceContext, plan: Plan) -> dict[str, Bars]:
@@ -194,6 +241,7 @@ class DeploymentRunner:
         return await backtests.load_series(ctx, plan.symbols, plan.timeframe, plan.feed.start, None)
 
     def _launch(self, plan: Plan, feed: LiveFeed) -> None:
+        self._last_bars.pop(plan.deployment_id, None)
         task = asyncio.create_task(self._run(plan, feed), name=f"deployment-{plan.deployment_id}")
         self._tasks[plan.deployment_id] = task
 
@@ -215,12 +263,18 @@ class DeploymentRunner:
         async with self.contexts() as ctx:
             row = await DeploymentRepository(ctx.session).get(plan.deployment_id)
             if row is not None and row.status == "running":
-                await deployments.mark_stopped(ctx, row, error=error)
+                progress = self._progress(plan.deployment_id)
+                await deployments.mark_stopped(ctx, row, error=error, details=progress)
+
+    def _progress(self, deployment_id: int) -> dict[str, Any]:
+        last = self._last_bars.get(deployment_id)
+        return {"last_bar": last.isoformat()} if last is not None else {}
 
     async def _on_bar(
         self, plan: Plan, broker: Broker, history: dict[str, Bars], bar: Bars
     ) -> None:
         at = _moment(int(bar.timestamps[0]))
+        self._last_bars[plan.deployment_id] = at
         if isinstance(broker, BarMatching):
             prices = (
                 float(bar.open[0]),
@@ -229,20 +283,58 @@ class DeploymentRunner:
                 float(bar.close[0]),
             )
             broker.on_bar(bar.symbol, Bar.of(*prices), volume=float(bar.volume[0]), at=at)
+        prepared = await self._prepare(plan, broker, bar)
         series = _append(history.get(bar.symbol), bar)
         history[bar.symbol] = series
         signals = strategy_signals(plan.strategy, bar.symbol, series)
+        signalled = time.perf_counter()
         action = await _action(broker, bar.symbol, signals)
         if action is None:
             return
+        timed = _AcceptTimer(broker, signalled)
+        if prepared is None or not isinstance(broker, PortfolioBook):
+            async with self.contexts() as ctx:
+                await _act(ctx, plan, timed, bar, signals, action)
+            return
+        await _act_on_book(self.contexts, plan, (timed, broker), prepared, bar, signals, action)
+
+    async def _prepare(self, plan: Plan, broker: Broker, bar: Bars) -> orders.Prepared | None:
+        # a paper book lives here: what it does not hold is read before the signal
+        if not isinstance(broker, InMemoryBook):
+            return None
+        ids = tuple(_client_order_id(plan, bar, side) for side in ("BUY", "SELL"))
         async with self.contexts() as ctx:
-            await _act(ctx, plan, broker, bar, signals, action)
+            return await orders.prepare_paper(
+                ctx,
+                plan.user_id,
+                mode=plan.mode,
+                account=plan.account,
+                symbol=bar.symbol,
+                client_order_ids=ids,
+            )
 
     async def wait(self, deployment_id: int) -> None:
         """Wait until the deployment's feed ends (tests and the CLI replay to the end)."""
         task = self._tasks.get(deployment_id)
         if task is not None:
             await asyncio.shield(task)
+
+
+class _AcceptTimer:
+    """The broker, observing the time from a bar's signal to the acceptance of its order."""
+
+    def __init__(self, broker: Broker, signalled: float) -> None:
+        self._broker = broker
+        self._signalled = signalled
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._broker, name)
+
+    async def submit(self, order: Order) -> OrderUpdate:
+        update = await self._broker.submit(order)
+        if update.status is OrderStatus.ACCEPTED:
+            SIGNAL_TO_ACCEPT.observe(time.perf_counter() - self._signalled)
+        return update
 
 
 async def _action(broker: Broker, symbol: str, signals: Signals) -> tuple[str, Decimal] | None:
@@ -270,12 +362,93 @@ async def _act(
     stop = _last(signals.stop_loss)
     if side == "BUY":
         quantity = await _entry_size(broker, plan.sizing, close, stop)
-    signal = await _signal(ctx, plan, bar, side, close, stop)
+    instrument = await ensure_instrument(ctx, bar.symbol)
+    signal = _signal_row(plan, instrument.id, bar, side, close, stop)
+    await DeploymentRepository(ctx.session).add_signal(signal)
     if quantity <= ZERO:
         await _refused(ctx, plan, signal, bar.symbol, _no_size(plan.sizing, stop, close))
         return
-    request = orders.OrderRequest(
-        client_order_id=f"dep{plan.deployment_id}-{bar.symbol}-{int(bar.timestamps[0])}-{side}",
+    try:
+        # no savepoint: a refused order writes nothing, and an accepted one commits itself
+        await orders.submit_order(ctx, broker, _request(plan, bar, side, quantity))
+    except QuantDeskError as error:
+        await _refused(ctx, plan, signal, bar.symbol, error)
+        return
+    signal.status = "executed"
+    _publish(ctx, plan, signal, bar.symbol)
+
+
+async def _act_on_book(
+    contexts: ContextFactory,
+    plan: Plan,
+    brokers: tuple[Broker, PortfolioBook],
+    prepared: orders.Prepared,
+    bar: Bars,
+    signals: Signals,
+    action: tuple[str, Decimal],
+) -> None:
+    """Send the last bar's order to the in-process book, then store it with its signal."""
+    broker, book = brokers
+    side, quantity = action
+    close = as_decimal(float(bar.close[0]))
+    stop = _last(signals.stop_loss)
+    if side == "BUY":
+        quantity = await _entry_size(broker, plan.sizing, close, stop)
+    outcome: orders.Sent | orders.Submitted | str | QuantDeskError
+    if quantity <= ZERO:
+        outcome = _no_size(plan.sizing, stop, close)
+    else:
+        try:
+            outcome = await orders.send_to_book(
+                broker, book, prepared, _request(plan, bar, side, quantity)
+            )
+        except QuantDeskError as error:
+            outcome = error
+    signal = _signal_row(plan, prepared.instrument_id, bar, side, close, stop)
+    store = _store(contexts, plan, broker, prepared, bar.symbol, signal, outcome)
+    task = asyncio.ensure_future(store)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task  # the book has the order: stopping the deployment waits until it is stored
+        raise
+
+
+async def _store(
+    contexts: ContextFactory,
+    plan: Plan,
+    broker: Broker,
+    prepared: orders.Prepared,
+    symbol: str,
+    signal: Signal,
+    outcome: orders.Sent | orders.Submitted | str | QuantDeskError,
+) -> None:
+    try:
+        async with contexts() as ctx:
+            await lock_for_writing(ctx.session)
+            if isinstance(outcome, orders.Sent):
+                await orders.store_sent(ctx, prepared, outcome)
+            await DeploymentRepository(ctx.session).add_signal(signal)
+            if isinstance(outcome, (str, QuantDeskError)):
+                await _refused(ctx, plan, signal, symbol, outcome)
+                return
+            signal.status = "executed"
+            _publish(ctx, plan, signal, symbol)
+    except Exception:
+        if isinstance(outcome, orders.Sent):
+            # not stored, so not the book's either: nothing may fill what no one records
+            with suppress(QuantDeskError):
+                await broker.cancel(outcome.order.client_order_id)
+        raise
+
+
+def _client_order_id(plan: Plan, bar: Bars, side: str) -> str:
+    return f"dep{plan.deployment_id}-{bar.symbol}-{int(bar.timestamps[0])}-{side}"
+
+
+def _request(plan: Plan, bar: Bars, side: str, quantity: Decimal) -> orders.OrderRequest:
+    return orders.OrderRequest(
+        client_order_id=_client_order_id(plan, bar, side),
         symbol=bar.symbol,
         side=side.lower(),
         quantity=quantity,
@@ -284,14 +457,6 @@ async def _act(
         deployment_id=plan.deployment_id,
         strategy_id=plan.strategy_id,
     )
-    try:
-        async with ctx.session.begin_nested():
-            await orders.submit_order(ctx, broker, request)
-    except QuantDeskError as error:
-        await _refused(ctx, plan, signal, bar.symbol, error.message)
-        return
-    signal.status = "executed"
-    _publish(ctx, plan, signal, bar.symbol)
 
 
 async def _entry_size(
@@ -316,32 +481,33 @@ def _no_size(sizing: SizingSpec, stop: Decimal | None, close: Decimal) -> str:
     return f"one unit risks more than {sizing.risk_fraction} of equity at stop_loss {stop}"
 
 
-async def _signal(
-    ctx: ServiceContext, plan: Plan, bar: Bars, side: str, close: Decimal, stop: Decimal | None
+def _signal_row(
+    plan: Plan, instrument_id: int, bar: Bars, side: str, close: Decimal, stop: Decimal | None
 ) -> Signal:
-    instrument = await ensure_instrument(ctx, bar.symbol)
-    row = Signal(
+    return Signal(
         user_id=plan.user_id,
         strategy_id=plan.strategy_id,
         deployment_id=plan.deployment_id,
-        instrument_id=instrument.id,
+        instrument_id=instrument_id,
         action=side,
         status="pending",
         ts=_moment(int(bar.timestamps[0])),
         price=close,
         stop_loss=stop,
     )
-    return await DeploymentRepository(ctx.session).add_signal(row)
 
 
 async def _refused(
-    ctx: ServiceContext, plan: Plan, signal: Signal, symbol: str, reason: str
+    ctx: ServiceContext, plan: Plan, signal: Signal, symbol: str, why: str | QuantDeskError
 ) -> None:
+    # a risk refusal's rule, limit and actual go with the event, as the API answer has them
+    reason = why if isinstance(why, str) else why.message
     signal.status = "rejected"
     signal.reasons = [reason]
     row = await DeploymentRepository(ctx.session).get(plan.deployment_id)
     if row is not None:
-        details = {"signal_id": signal.id, "action": signal.action}
+        numbers = {} if isinstance(why, str) else (why.details or {})
+        details = {**numbers, "signal_id": signal.id, "action": signal.action}
         await deployments.record_event(
             ctx, row, "order_refused", reason, severity="warning", details=details
         )

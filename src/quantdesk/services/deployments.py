@@ -1,9 +1,9 @@
 """Deployments: a strategy with symbols, timeframe, feed and risk profile, run on new bars.
 
 A deployment names a saved strategy, or a strategy type with parameters that is saved for
-it. Its ``risk_profile`` holds how entries are sized (a fixed ``quantity``, or
-``risk_fraction`` of equity lost at the strategy's stop), risk-limit overrides for its own
-account, and the feed it listens to. ``start`` and ``stop`` only mark it; the
+it. Its ``feed`` is where new bars come from; its ``risk_profile`` holds how entries are
+sized (a fixed ``quantity``, or ``risk_fraction`` of equity lost at the strategy's stop) and
+risk-limit overrides for its own account. ``start`` and ``stop`` only mark it; the
 :class:`~quantdesk.services.deployment_runner.DeploymentRunner` does the running.
 """
 
@@ -23,7 +23,7 @@ from quantdesk.db.models import Deployment, StrategyEvent
 from quantdesk.db.repositories.base import Paged
 from quantdesk.db.repositories.deployments import DeploymentRepository
 from quantdesk.errors import ConflictError, NotFoundError, ValidationError
-from quantdesk.services import events, strategies, trading_config
+from quantdesk.services import broker_settings, events, strategies, trading_config
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.users import require_actor
 from quantdesk.trading.risk import RiskLimits
@@ -47,7 +47,10 @@ __all__ = [
 
 logger = structlog.get_logger(__name__)
 
-LIVE_NOT_CONFIGURED = "live trading needs a broker connection (IB) — not configured"
+LIVE_NOT_CONFIGURED = (
+    "live trading is off on this server (QUANTDESK_LIVE_BROKER=none); use mode 'paper', or "
+    "ask the operator to set QUANTDESK_LIVE_BROKER=ib"
+)
 FEED_KINDS = ("replay", "synthetic")
 
 
@@ -118,6 +121,8 @@ async def create_deployment(
     """
     user = require_actor(ctx)
     _check_request(request, live_available)
+    if request.mode == "live":
+        await broker_settings.live_credentials(ctx, user.id, request.broker)
     strategy_id = await _strategy_id(ctx, request)
     row = Deployment(
         user_id=user.id,
@@ -127,6 +132,7 @@ async def create_deployment(
         broker=request.broker,
         mode=request.mode,
         risk_profile=_profile(request),
+        feed=request.feed.to_json(),
     )
     repository = DeploymentRepository(ctx.session)
     await repository.add(row)
@@ -143,6 +149,11 @@ def _check_request(request: DeploymentRequest, live_available: bool) -> None:
     if request.broker != "paper" and request.mode == "paper":
         raise ValidationError(
             f"broker {request.broker!r} cannot paper-trade; use broker 'paper'",
+            details={"field": "broker"},
+        )
+    if request.broker == "paper" and request.mode == "live":
+        raise ValidationError(
+            "broker 'paper' cannot trade live; use broker 'ib' or mode 'paper'",
             details={"field": "broker"},
         )
     if request.feed.kind not in FEED_KINDS:
@@ -218,7 +229,6 @@ def _profile(request: DeploymentRequest) -> dict[str, Any]:
         "quantity": str(sizing.quantity) if sizing.quantity is not None else None,
         "risk_fraction": str(sizing.risk_fraction) if sizing.risk_fraction is not None else None,
         "limits": _limits(request.limits).model_dump(mode="json", exclude_defaults=True),
-        "feed": request.feed.to_json(),
     }
 
 
@@ -266,13 +276,21 @@ async def mark_running(ctx: ServiceContext, row: Deployment) -> None:
     await record_event(ctx, row, "deployment_started", "started on new bars")
 
 
-async def mark_stopped(ctx: ServiceContext, row: Deployment, *, error: str | None = None) -> None:
-    """Mark the deployment stopped, or failed with the reason."""
+async def mark_stopped(
+    ctx: ServiceContext,
+    row: Deployment,
+    *,
+    error: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Mark the deployment stopped, or failed with the reason; ``details`` go on its event."""
     row.status = "failed" if error else "stopped"
     row.stopped_at, row.last_error = datetime.now(UTC), error
     message = f"failed: {error}" if error else "stopped"
     severity = "error" if error else "info"
-    await record_event(ctx, row, f"deployment_{row.status}", message, severity=severity)
+    await record_event(
+        ctx, row, f"deployment_{row.status}", message, severity=severity, details=details
+    )
 
 
 async def record_event(
@@ -284,7 +302,11 @@ async def record_event(
     severity: str = "info",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Store a strategy event of the deployment and publish it on ``events``."""
+    """Store a strategy event of the deployment and publish it on ``events``.
+
+    The event carries the deployment's ``status`` as it stands, so a client following
+    ``events`` sees each start, stop and failure without asking for the deployment again.
+    """
     event = StrategyEvent(
         user_id=row.user_id,
         strategy_id=row.strategy_id,
@@ -295,7 +317,13 @@ async def record_event(
         details=details or {},
     )
     await DeploymentRepository(ctx.session).add_event(event)
-    payload = {"deployment_id": row.id, "type": kind, "severity": severity, "message": message}
+    payload = {
+        "deployment_id": row.id,
+        "status": row.status,
+        "type": kind,
+        "severity": severity,
+        "message": message,
+    }
     events.publish(
         ctx, "events", row.user_id, "strategy_event", payload | {"details": event.details}
     )
@@ -340,12 +368,13 @@ async def update_deployment(
         strategy_id=row.strategy_id,
         broker=row.broker,
         mode=row.mode,
-        feed=changes.feed or FeedSpec.of(profile["feed"]),
+        feed=changes.feed or FeedSpec.of(row.feed),
         sizing=changes.sizing or SizingSpec.of(profile),
         limits=changes.limits if changes.limits is not None else profile.get("limits") or {},
     )
     _check_request(merged, live_available=row.mode == "live")
     row.symbols = strategies.normalize_symbols(merged.symbols)
     row.timeframe, row.risk_profile = merged.timeframe, _profile(merged)
+    row.feed = merged.feed.to_json()
     await DeploymentRepository(ctx.session).flush()
     return row

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import structlog
 
+from quantdesk.db.engine import lock_for_writing
 from quantdesk.db.models import Order as OrderRow
 from quantdesk.db.models import Position as PositionRow
 from quantdesk.db.repositories.fills import FillRepository
 from quantdesk.db.repositories.orders import OrderRepository
 from quantdesk.ports.broker import BrokerEvent
-from quantdesk.services import events
+from quantdesk.services import bracket_exits, events
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.order_records import apply_to_row, fill_row, order_payload, to_order
-from quantdesk.services.orders import apply_update
+from quantdesk.services.orders import apply_update, changes
 from quantdesk.services.pnl import record_snapshot
 from quantdesk.services.positions import book_fill
 from quantdesk.services.trading_metrics import FILLS_APPLIED
@@ -41,19 +42,25 @@ async def apply_broker_event(ctx: ServiceContext, user_id: int, event: BrokerEve
             committed yet); the caller may retry.
     """
     if event.fill is not None:
+        await lock_for_writing(ctx.session)
         return await apply_fill(ctx, user_id, event.fill)
     if event.update is None:
         return False
+    row, symbol = await _order(ctx, user_id, event.update.client_order_id)
+    if not changes(row, symbol, event.update):
+        return False  # most often the acknowledgement its submit has already stored
+    await lock_for_writing(ctx.session)  # then read again: the submit may have just written
     row, symbol = await _order(ctx, user_id, event.update.client_order_id)
     return await apply_update(ctx, row, symbol, event.update)
 
 
 async def _order(ctx: ServiceContext, user_id: int, client_order_id: str) -> tuple[OrderRow, str]:
-    repository = OrderRepository(ctx.session)
-    row = await repository.get_by_client_id(user_id, client_order_id)
-    if row is None:
+    found = await OrderRepository(ctx.session).get_with_symbol_by_client_id(
+        user_id, client_order_id
+    )
+    if found is None:
         raise OrderNotStoredError(client_order_id)
-    return row, (await repository.symbols([row.instrument_id]))[row.instrument_id]
+    return found
 
 
 async def apply_fill(ctx: ServiceContext, user_id: int, fill: Fill) -> bool:
@@ -75,6 +82,7 @@ async def apply_fill(ctx: ServiceContext, user_id: int, fill: Fill) -> bool:
     events.publish(ctx, "orders", user_id, "order", order_payload(row, symbol))
     events.publish(ctx, "orders", user_id, "fill", _fill_payload(row, fill))
     events.publish(ctx, "positions", user_id, "position", _position_payload(position, symbol))
+    await bracket_exits.after_exit_fill(ctx, row)
     return True
 
 

@@ -3,9 +3,17 @@
 A submit checks the client order id first: the same id with the same body returns the
 order made the first time; with another body it is a conflict. A new order passes every
 risk rule of its account (a refusal is a :class:`OrderRejectedError` naming the rule and
-its numbers), is stored, sent to the broker and stored again with the broker's answer, in
-one transaction with its event. A broker that does not answer in time leaves the order
-``unknown`` until reconciliation settles it; it is never marked rejected for that.
+its numbers), is committed as ``new`` before the broker can see it, then sent, and the
+broker's answer is committed with its event. A crash in between leaves a stored ``new``
+order that start-up reconciliation settles (see :mod:`quantdesk.services.reconciliation`),
+so an order the broker may hold is never lost. A broker that does not answer in time leaves
+the order ``unknown`` until reconciliation settles it; it is never marked rejected for that.
+
+A paper deployment's order takes :func:`send_to_book`, then :func:`store_sent`: the paper
+broker's book lives in this process and dies with it, so the order is checked against that
+book and accepted first, and only then stored, already accepted, with its signal in one
+transaction. Both paths share the row, the idempotency answer, the risk rules
+(:mod:`quantdesk.services.order_risk`) and the published event.
 """
 
 from __future__ import annotations
@@ -13,30 +21,37 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import orjson
 import structlog
 from sqlalchemy.exc import IntegrityError
 
+from quantdesk.db.engine import lock_for_writing
 from quantdesk.db.models import Order as OrderRow
 from quantdesk.db.repositories.base import Paged
 from quantdesk.db.repositories.orders import OrderRepository
-from quantdesk.db.repositories.positions import PositionRepository
-from quantdesk.errors import ConflictError, NotFoundError, UnavailableError, ValidationError
+from quantdesk.errors import ConflictError, NotFoundError, UnavailableError
 from quantdesk.ports.broker import Broker, OrderUpdate
-from quantdesk.services import events, trading_config
+from quantdesk.services import bracket_exits, events, trading_config
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.instruments import ensure_instrument
 from quantdesk.services.order_records import apply_to_row, order_payload, to_order
-from quantdesk.services.pnl import daily_pnl
+from quantdesk.services.order_risk import (
+    AccountRules,
+    OrderRejectedError,
+    PortfolioBook,
+    account_rules,
+    book_context,
+    check_rules,
+    stored_context,
+)
 from quantdesk.services.trading_metrics import SUBMIT_LATENCY
 from quantdesk.services.users import require_actor
-from quantdesk.trading.money import ZERO
 from quantdesk.trading.orders import Order, OrderStatus, OrderType, Side, TimeInForce
-from quantdesk.trading.risk import RiskContext, RiskRejectedError, check_order
 from quantdesk.trading.state import (
     Accepted,
     Cancelled,
@@ -52,12 +67,18 @@ __all__ = [
     "BROKER_TIMEOUT_SECONDS",
     "OrderRejectedError",
     "OrderRequest",
+    "Prepared",
+    "Sent",
     "Submitted",
     "apply_update",
     "cancel_order",
+    "changes",
     "get_order",
     "kill_switch",
     "list_orders",
+    "prepare_paper",
+    "send_to_book",
+    "store_sent",
     "submit_order",
 ]
 
@@ -65,11 +86,11 @@ logger = structlog.get_logger(__name__)
 
 BROKER_TIMEOUT_SECONDS = 5.0
 
-
-class OrderRejectedError(ValidationError):
-    """A risk rule refused the order; ``details`` hold ``rule``, ``limit`` and ``actual``."""
-
-    code = "risk_rejected"
+# the columns a broker event can change after the order is stored
+_STATE = (
+    "status", "filled_quantity", "average_fill_price", "broker_order_id", "reason",
+    "rejection_reason", "submitted_at", "filled_at", "cancelled_at", "status_history",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +111,22 @@ class OrderRequest:
     account: str = "default"
     deployment_id: int | None = None
     strategy_id: int | None = None
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+
+    @property
+    def is_bracket(self) -> bool:
+        """Whether the request asks for exits with the entry (see :mod:`order_brackets`)."""
+        return self.stop_loss is not None or self.take_profit is not None
 
     def fingerprint(self) -> str:
         """A hash of the request, equal for equal requests whatever the decimal spelling."""
-        fields = {k: _canonical(v) for k, v in asdict(self).items()}
+        # bracket levels enter only when set, so a plain order hashes as it always has
+        fields = {
+            k: _canonical(v)
+            for k, v in asdict(self).items()
+            if v is not None or k not in _BRACKET_LEVELS
+        }
         return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
     def to_order(self, symbol: str, now: datetime) -> Order:
@@ -111,6 +144,9 @@ class OrderRequest:
             trail_percent=self.trail_percent,
             created_at=now,
         )
+
+
+_BRACKET_LEVELS = frozenset({"stop_loss", "take_profit"})
 
 
 def _canonical(value: object) -> object:
@@ -137,15 +173,18 @@ async def submit_order(ctx: ServiceContext, broker: Broker, request: OrderReques
     user = require_actor(ctx)
     trading_config.check_mode(request.mode)
     repository = OrderRepository(ctx.session)
-    fingerprint = request.fingerprint()
     existing = await repository.get_by_client_id(user.id, request.client_order_id)
     if existing is not None:
-        return await _repeat(ctx, existing, fingerprint)
+        return await _repeat(ctx, existing, request.fingerprint())
     now = datetime.now(UTC)
     instrument = await ensure_instrument(ctx, request.symbol)
     order = request.to_order(instrument.symbol, now)
     started = time.perf_counter()
-    await _check_risk(ctx, user.id, request, order, instrument.id, now)
+    context = await stored_context(
+        ctx, user.id, request.mode, request.account, order, instrument.id, now
+    )
+    check_rules(order, context)
+    fingerprint = request.fingerprint()
     row = _new_row(user.id, instrument.id, request, order, fingerprint, broker.name)
     try:
         async with ctx.session.begin_nested():
@@ -156,24 +195,138 @@ async def submit_order(ctx: ServiceContext, broker: Broker, request: OrderReques
         if found is None:
             raise
         return await _repeat(ctx, found, fingerprint)
-    order = await _send(broker, order)
+    await ctx.commit()
+    answer = await _send(broker, order)
+    await _record_answer(ctx, row, instrument.symbol, answer)
     SUBMIT_LATENCY.observe(time.perf_counter() - started)
-    apply_to_row(row, order)
-    await repository.flush()
-    _publish(ctx, row, instrument.symbol)
+    await ctx.commit()
     logger.info("order_submitted", order_id=row.id, status=row.status, mode=row.mode)
     return Submitted(row, instrument.symbol, created=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a paper deployment's next order needs from the database, read before its signal.
+
+    ``stored`` holds the orders already stored under the client order ids the bar may use,
+    so a replayed bar finds its first order without a read between signal and broker.
+    """
+
+    user_id: int
+    instrument_id: int
+    symbol: str
+    rules: AccountRules
+    stored: Mapping[str, OrderRow]
+
+
+async def prepare_paper(
+    ctx: ServiceContext,
+    user_id: int,
+    *,
+    mode: str,
+    account: str,
+    symbol: str,
+    client_order_ids: tuple[str, ...],
+) -> Prepared:
+    """Read the account's limits and protections and the bar's stored orders, ahead of time."""
+    instrument = await ensure_instrument(ctx, symbol)
+    rules = await account_rules(ctx, user_id, mode, account, datetime.now(UTC))
+    rows = await OrderRepository(ctx.session).by_client_ids(user_id, client_order_ids)
+    stored = {row.client_order_id: row for row in rows}
+    return Prepared(user_id, instrument.id, instrument.symbol, rules, stored)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """An order the in-process book has answered, not yet stored."""
+
+    request: OrderRequest
+    order: Order
+    answer: OrderUpdate
+    broker: str
+
+
+async def send_to_book(
+    broker: Broker, book: PortfolioBook, prepared: Prepared, request: OrderRequest
+) -> Sent | Submitted:
+    """Check an order against the in-process ``book`` and send it, touching no database.
+
+    For a broker whose book lives in this process (the paper broker): a crash loses that
+    book with anything not yet stored, and start-up reconciliation rebuilds it from the
+    database, so the order is stored after the broker's answer (:func:`store_sent`). A
+    client order id stored before returns that order, as :func:`submit_order` does.
+
+    Raises:
+        ConflictError: The client order id was used before with another body.
+        OrderRejectedError: A risk rule refused the order (nothing is sent).
+    """
+    existing = prepared.stored.get(request.client_order_id)
+    if existing is not None:
+        _same_request(existing, request.fingerprint())
+        return Submitted(existing, prepared.symbol, created=False)
+    now = datetime.now(UTC)
+    order = request.to_order(prepared.symbol, now)
+    started = time.perf_counter()
+    check_rules(order, book_context(book, prepared.rules, order, now))
+    answer = await broker.submit(order)
+    SUBMIT_LATENCY.observe(time.perf_counter() - started)
+    return Sent(request, order, answer, broker.name)
+
+
+async def store_sent(ctx: ServiceContext, prepared: Prepared, sent: Sent) -> Submitted:
+    """Store an order with the book's answer (accepted, or rejected) and queue its event."""
+    await lock_for_writing(ctx.session)
+    request = sent.request
+    row = _new_row(
+        prepared.user_id,
+        prepared.instrument_id,
+        request,
+        sent.order,
+        request.fingerprint(),
+        sent.broker,
+    )
+    apply_to_row(row, _after(sent.order, sent.answer))
+    await OrderRepository(ctx.session).add(row)
+    _publish(ctx, row, prepared.symbol)
+    logger.info("order_submitted", order_id=row.id, status=row.status, mode=row.mode)
+    return Submitted(row, prepared.symbol, created=True)
+
+
+async def _record_answer(
+    ctx: ServiceContext, row: OrderRow, symbol: str, answer: OrderUpdate | None
+) -> None:
+    # The event consumer may have booked the acknowledgement or a fill since the row was
+    # committed; the answer moves the row from what is stored now, never from a stale copy.
+    await lock_for_writing(ctx.session)
+    await ctx.session.refresh(row, _STATE, with_for_update=True)
+    order = to_order(row, symbol)
+    order = _timed_out(order) if answer is None else _after(order, answer)
+    if str(order.status) != row.status:
+        apply_to_row(row, order)
+        await OrderRepository(ctx.session).flush()
+    _publish(ctx, row, symbol)
+
+
+def _timed_out(order: Order) -> Order:
+    try:
+        return transition(order, TimedOut(at=datetime.now(UTC)))
+    except IllegalTransitionError:
+        return order
+
+
 async def _repeat(ctx: ServiceContext, row: OrderRow, fingerprint: str) -> Submitted:
+    _same_request(row, fingerprint)
+    symbols = await OrderRepository(ctx.session).symbols([row.instrument_id])
+    return Submitted(row, symbols[row.instrument_id], created=False)
+
+
+def _same_request(row: OrderRow, fingerprint: str) -> None:
     if row.request_hash != fingerprint:
         raise ConflictError(
             f"client_order_id {row.client_order_id!r} was already used for another order; "
             "send a new client_order_id or repeat the first request exactly",
             details={"field": "client_order_id", "order_id": row.id},
         )
-    symbols = await OrderRepository(ctx.session).symbols([row.instrument_id])
-    return Submitted(row, symbols[row.instrument_id], created=False)
 
 
 def _new_row(
@@ -213,62 +366,14 @@ def _new_row(
     )
 
 
-async def _check_risk(
-    ctx: ServiceContext,
-    user_id: int,
-    request: OrderRequest,
-    order: Order,
-    instrument_id: int,
-    now: datetime,
-) -> None:
-    config = await trading_config.account_config(ctx, user_id, request.mode, request.account)
-    positions = await PositionRepository(ctx.session).for_user(user_id, mode=request.mode)
-    mine = [row for row, _ in positions if row.account == request.account]
-    held = next((row for row in mine if row.instrument_id == instrument_id), None)
-    orders = OrderRepository(ctx.session)
-    context = RiskContext(
-        limits=config.limits,
-        now=now,
-        price=_price(order, held.last_price if held else None, config.limits),
-        position=held.quantity if held else ZERO,
-        gross_exposure=sum((abs(row.quantity * (row.last_price or ZERO)) for row in mine), ZERO),
-        open_orders=await orders.count_working(user_id, request.mode),
-        daily_pnl=await daily_pnl(ctx, user_id, request.mode, request.account, now),
-        recent_orders=await orders.submitted_since(user_id, now - timedelta(minutes=1)),
-        locks=await trading_config.active_locks(ctx, user_id, now),
-    )
-    try:
-        check_order(order, context)
-    except RiskRejectedError as error:
-        logger.info("order_risk_rejected", rule=error.rule)
-        raise OrderRejectedError(error.message, details=error.details) from None
-
-
-def _price(order: Order, last: Decimal | None, limits: object) -> Decimal:
-    price = order.reference_price or last
-    if price is not None:
-        return price
-    valued = any(
-        getattr(limits, name) is not None
-        for name in ("max_order_value", "max_position_value", "max_gross_exposure")
-    )
-    if valued:
-        raise ValidationError(
-            f"no price is known for {order.symbol} to value this market order against the "
-            "risk limits; send a limit_price, or trade it once so it has a last price",
-            details={"field": "limit_price"},
-        )
-    return ZERO
-
-
-async def _send(broker: Broker, order: Order) -> Order:
+async def _send(broker: Broker, order: Order) -> OrderUpdate | None:
+    """The broker's acknowledgement, or None when it did not answer in time."""
     try:
         async with asyncio.timeout(BROKER_TIMEOUT_SECONDS):
-            update = await broker.submit(order)
+            return await broker.submit(order)
     except (TimeoutError, UnavailableError) as error:
         logger.warning("order_broker_timeout", error_type=type(error).__name__)
-        return transition(order, TimedOut(at=datetime.now(UTC)))
-    return _after(order, update)
+        return None
 
 
 def _after(order: Order, update: OrderUpdate) -> Order:
@@ -294,6 +399,11 @@ def _event_of(update: OrderUpdate) -> Event | None:
     return None
 
 
+def changes(row: OrderRow, symbol: str, update: OrderUpdate) -> bool:
+    """Whether a broker's status update would move the stored order at all."""
+    return str(_after(to_order(row, symbol), update).status) != row.status
+
+
 async def apply_update(
     ctx: ServiceContext, row: OrderRow, symbol: str, update: OrderUpdate
 ) -> bool:
@@ -305,6 +415,7 @@ async def apply_update(
     apply_to_row(row, order)
     await OrderRepository(ctx.session).flush()
     _publish(ctx, row, symbol)
+    await bracket_exits.after_entry_update(ctx, row)
     return True
 
 
@@ -367,16 +478,30 @@ async def _cancel(
     await apply_update(ctx, row, symbol, update)
 
 
-async def kill_switch(ctx: ServiceContext, broker: Broker, *, mode: str, account: str) -> int:
-    """Turn the kill switch on: block new orders and cancel every working one; return how many."""
+async def kill_switch(
+    ctx: ServiceContext, broker: Broker, *, mode: str, account: str | None = None
+) -> tuple[list[str], int]:
+    """Turn the kill switch on: block new orders and cancel the working ones.
+
+    With ``account``, only that account; without, every account of the mode: ``default``,
+    each deployment's own, and any other with saved limits or working orders. Returns the
+    accounts blocked and how many orders were cancelled.
+    """
     user = require_actor(ctx)
-    config = await trading_config.account_config(ctx, user.id, mode, account)
-    limits = config.limits.model_copy(update={"kill_switch": True})
-    await trading_config.update_config(ctx, limits, mode=mode, account=account)
     repository = OrderRepository(ctx.session)
-    working = [row for row in await repository.working(user.id, mode) if row.account == account]
+    working = [
+        row for row in await repository.working(user.id, mode) if account in (None, row.account)
+    ]
+    accounts = (
+        [account] if account is not None else await trading_config.accounts(ctx, user.id, mode)
+    )
+    accounts = sorted({*accounts, *(row.account for row in working)})
+    for name in accounts:
+        await trading_config.set_kill_switch(ctx, True, mode=mode, account=name)
+    # a bracket's exits go first: cancelling an entry first would take them along at the broker
+    working.sort(key=lambda row: row.parent_order_id is None)
     symbols = await repository.symbols([row.instrument_id for row in working])
     for row in working:
         await _cancel(ctx, broker, row, symbols[row.instrument_id], "kill switch")
-    logger.warning("kill_switch_on", mode=mode, cancelled=len(working))
-    return len(working)
+    logger.warning("kill_switch_on", mode=mode, accounts=len(accounts), cancelled=len(working))
+    return accounts, len(working)

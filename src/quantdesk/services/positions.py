@@ -152,10 +152,14 @@ def _reduce(
         trade.return_fraction = quantize(trade.pnl / entry_value) if entry_value else None
 
 
-async def list_positions(ctx: ServiceContext, *, open_only: bool) -> list[PositionView]:
-    """The signed-in user's positions by symbol; ``open_only`` leaves out flat ones."""
+async def list_positions(
+    ctx: ServiceContext, *, open_only: bool, mode: str | None = None, account: str | None = None
+) -> list[PositionView]:
+    """The signed-in user's positions by symbol, in every account unless ``mode`` or
+    ``account`` narrows them; ``open_only`` leaves out flat ones."""
     user = require_actor(ctx)
-    rows = await PositionRepository(ctx.session).for_user(user.id, open_only=open_only)
+    repository = PositionRepository(ctx.session)
+    rows = await repository.for_user(user.id, mode=mode, account=account, open_only=open_only)
     return [
         PositionView(
             id=row.id,
@@ -175,10 +179,17 @@ async def list_positions(ctx: ServiceContext, *, open_only: bool) -> list[Positi
 
 
 async def list_trades(
-    ctx: ServiceContext, *, status: str | None, limit: int, offset: int
+    ctx: ServiceContext,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int,
+    mode: str | None = None,
+    account: str | None = None,
 ) -> Paged[Trade]:
-    """The signed-in user's round trips, newest first."""
+    """The signed-in user's round trips, newest first, in every account unless ``mode`` or
+    ``account`` narrows them."""
     user = require_actor(ctx)
     return await TradeRepository(ctx.session).list_for_user(
-        user.id, status=status, limit=limit, offset=offset
+        user.id, status=status, limit=limit, offset=offset, mode=mode, account=account
     )

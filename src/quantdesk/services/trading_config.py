@@ -15,6 +15,7 @@ from decimal import Decimal
 import structlog
 
 from quantdesk.db.models import RiskLock, TradingConfig
+from quantdesk.db.repositories.deployments import DeploymentRepository
 from quantdesk.db.repositories.risk import RiskLockRepository, TradingConfigRepository
 from quantdesk.errors import NotFoundError, ValidationError
 from quantdesk.services import events
@@ -28,9 +29,13 @@ __all__ = [
     "AccountConfig",
     "ProtectionView",
     "account_config",
+    "accounts",
     "active_locks",
+    "kill_switch_on",
+    "lift_kill_switch",
     "list_protections",
     "release_protection",
+    "set_kill_switch",
     "update_config",
 ]
 
@@ -104,6 +109,45 @@ async def update_config(
     events.publish(ctx, "events", user.id, "trading_config", {"mode": mode, "account": account})
     logger.info("trading_config_updated", mode=mode, kill_switch=limits.kill_switch)
     return AccountConfig(mode, account, limits, row.initial_cash)
+
+
+async def accounts(ctx: ServiceContext, user_id: int, mode: str) -> list[str]:
+    """Every account of ``mode`` the user trades in: ``default``, each deployment's own
+    (``deployment-{id}``) and any other whose limits were saved."""
+    saved = await TradingConfigRepository(ctx.session).accounts(user_id, check_mode(mode))
+    deployed = await DeploymentRepository(ctx.session).for_user_mode(user_id, mode)
+    return sorted({"default", *saved, *(row.account for row in deployed)})
+
+
+async def set_kill_switch(ctx: ServiceContext, on: bool, *, mode: str, account: str) -> None:
+    """Turn the kill switch of one of the signed-in user's accounts on or off, keeping its
+    other limits."""
+    user = require_actor(ctx)
+    config = await account_config(ctx, user.id, mode, account)
+    if config.limits.kill_switch != on:
+        limits = config.limits.model_copy(update={"kill_switch": on})
+        await update_config(ctx, limits, mode=mode, account=account)
+
+
+async def lift_kill_switch(
+    ctx: ServiceContext, *, mode: str, account: str | None = None
+) -> list[str]:
+    """Allow new orders again in one account, or in every account of the mode; return them.
+
+    Deployments the kill switch stopped stay stopped until they are started again.
+    """
+    user = require_actor(ctx)
+    names = [account] if account is not None else await accounts(ctx, user.id, mode)
+    for name in names:
+        await set_kill_switch(ctx, False, mode=mode, account=name)
+    return names
+
+
+async def kill_switch_on(ctx: ServiceContext, user_id: int, mode: str, account: str) -> bool:
+    """Whether new orders of ``account`` are blocked by its own or the mode's kill switch."""
+    names = {account, "default"}
+    configs = [await account_config(ctx, user_id, mode, name) for name in names]
+    return any(config.limits.kill_switch for config in configs)
 
 
 async def active_locks(ctx: ServiceContext, user_id: int, now: datetime) -> list[Lock]:

@@ -9,7 +9,7 @@ retried briefly, then left to reconciliation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass, field
 
@@ -24,7 +24,7 @@ __all__ = ["BrokerFactory", "ContextFactory", "TradingEngine"]
 
 logger = structlog.get_logger(__name__)
 
-BrokerFactory = Callable[[int, str], Broker]
+BrokerFactory = Callable[[int, str, ServiceContext | None], Awaitable[Broker]]
 ContextFactory = Callable[[], AbstractAsyncContextManager[ServiceContext]]
 
 RETRIES = 40
@@ -41,14 +41,20 @@ class TradingEngine:
     _consumers: list[asyncio.Task[None]] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def broker(self, user_id: int, mode: str = "paper") -> Broker:
-        """The user's connected broker for ``mode``, made and connected on first use."""
+    async def broker(
+        self, user_id: int, mode: str = "paper", ctx: ServiceContext | None = None
+    ) -> Broker:
+        """The user's connected broker for ``mode``, made and connected on first use.
+
+        A live broker is made from the user's saved settings, read in ``ctx`` (the caller's
+        unit of work) when given: a second transaction would wait for the first's lock.
+        """
         key = (user_id, mode)
         if key in self._brokers:
             return self._brokers[key]
         async with self._lock:
             if key not in self._brokers:
-                broker = self.broker_factory(user_id, mode)
+                broker = await self.broker_factory(user_id, mode, ctx)
                 await broker.connect()
                 BROKER_CONNECTED.labels(broker.name).set(1)
                 self._brokers[key] = broker

@@ -224,9 +224,13 @@ def _positive(value: object, name: str) -> None:
         raise ValidationError(f"{name} must be a Decimal above 0, got {value!r}")
 
 
+MAX_BRACKET_ID_LENGTH = 61
+"""The longest client order id of a bracket entry, so that its children's ids fit 64."""
+
+
 @dataclass(frozen=True, slots=True)
 class Bracket:
-    """An entry with a stop-loss and a take-profit child that cancel each other.
+    """An entry with a stop-loss child, a take-profit child, or both, that cancel each other.
 
     The children sell what a buy entry bought (or buy back a short), share the OCO group
     named after the entry, and go to the market only once the entry fills; when one child
@@ -234,45 +238,53 @@ class Bracket:
     """
 
     entry: Order
-    stop_loss: Order
-    take_profit: Order
+    stop_loss: Order | None = None
+    take_profit: Order | None = None
 
     @classmethod
     def build(
         cls,
         entry: Order,
         *,
-        stop_price: Decimal,
-        take_profit_price: Decimal,
+        stop_price: Decimal | None = None,
+        take_profit_price: Decimal | None = None,
         time_in_force: TimeInForce = TimeInForce.GTC,
     ) -> Bracket:
-        """Return the bracket of ``entry``, its children ``<id>:sl`` and ``<id>:tp``."""
+        """Return the bracket of ``entry``, its children ``<id>:sl`` and ``<id>:tp``.
+
+        Give ``stop_price``, ``take_profit_price`` or both; a level left out has no child.
+        """
+        if stop_price is None and take_profit_price is None:
+            raise ValidationError("a bracket needs a stop_price, a take_profit_price or both")
         _check_levels(entry, stop_price, take_profit_price)
-        if len(entry.client_order_id) > 61:
+        if len(entry.client_order_id) > MAX_BRACKET_ID_LENGTH:
             raise ValidationError(
-                "a bracket entry's client_order_id must be at most 61 characters "
-                f"(children add ':sl' and ':tp'), got {len(entry.client_order_id)}"
+                f"a bracket entry's client_order_id must be at most {MAX_BRACKET_ID_LENGTH} "
+                f"characters (children add ':sl' and ':tp'), got {len(entry.client_order_id)}"
             )
-        stop = _child(entry, "sl", time_in_force, OrderType.STOP, stop_price=stop_price)
-        target = _child(entry, "tp", time_in_force, OrderType.LIMIT, limit_price=take_profit_price)
+        stop = target = None
+        if stop_price is not None:
+            stop = _child(entry, "sl", time_in_force, OrderType.STOP, stop_price=stop_price)
+        if take_profit_price is not None:
+            target = _child(
+                entry, "tp", time_in_force, OrderType.LIMIT, limit_price=take_profit_price
+            )
         return cls(entry=entry, stop_loss=stop, take_profit=target)
 
     @property
-    def children(self) -> tuple[Order, Order]:
-        """Return the stop-loss and the take-profit orders."""
-        return self.stop_loss, self.take_profit
+    def children(self) -> tuple[Order, ...]:
+        """Return the stop-loss and the take-profit orders that exist, in that order."""
+        return tuple(child for child in (self.stop_loss, self.take_profit) if child is not None)
 
-    def sibling(self, client_order_id: str) -> Order:
-        """Return the child to cancel when the child ``client_order_id`` fills."""
-        if client_order_id == self.stop_loss.client_order_id:
-            return self.take_profit
-        if client_order_id == self.take_profit.client_order_id:
-            return self.stop_loss
-        raise ValidationError(
-            f"{client_order_id!r} is not a child of bracket {self.entry.client_order_id!r}; "
-            f"its children are {self.stop_loss.client_order_id!r} and "
-            f"{self.take_profit.client_order_id!r}"
-        )
+    def sibling(self, client_order_id: str) -> Order | None:
+        """Return the child to cancel when the child ``client_order_id`` fills (None if alone)."""
+        children = self.children
+        if client_order_id not in {child.client_order_id for child in children}:
+            raise ValidationError(
+                f"{client_order_id!r} is not a child of bracket {self.entry.client_order_id!r}; "
+                f"its children are {', '.join(repr(c.client_order_id) for c in children)}"
+            )
+        return next((c for c in children if c.client_order_id != client_order_id), None)
 
 
 def _child(
@@ -299,9 +311,11 @@ def _child(
     )
 
 
-def _check_levels(entry: Order, stop: Decimal, target: Decimal) -> None:
-    _positive(stop, "bracket stop_price")
-    _positive(target, "bracket take_profit_price")
+def _check_levels(entry: Order, stop: Decimal | None, target: Decimal | None) -> None:
+    if stop is not None:
+        _positive(stop, "bracket stop_price")
+    if target is not None:
+        _positive(target, "bracket take_profit_price")
     reference = entry.reference_price
     # a long's stop sits below its entry and its target above; a short's the other way round
     levels = (stop, reference, target) if entry.side is Side.BUY else (target, reference, stop)

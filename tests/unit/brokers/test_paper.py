@@ -131,6 +131,26 @@ async def test_bracket_entry_cancelled_cancels_waiting_children() -> None:
     assert [broker.order(i).status for i in ("b1:sl", "b1:tp")] == [OrderStatus.CANCELLED] * 2
 
 
+async def test_bracket_child_cancelled_while_waiting_then_entry_cancelled_stays_cancelled() -> None:
+    broker = await paper_broker()
+    entry = make_order("b1", order_type=OrderType.LIMIT, limit_price=90)
+    await broker.submit_bracket(Bracket.build(entry, stop_price=D(85), take_profit_price=D(99)))
+    await broker.cancel("b1:sl")
+    await broker.cancel("b1")
+    assert [broker.order(i).status for i in ("b1", "b1:sl", "b1:tp")] == [OrderStatus.CANCELLED] * 3
+    assert broker.order("b1:sl").reason == "cancelled on request"
+
+
+async def test_bracket_with_stop_only_guards_the_short_it_opens() -> None:
+    broker = await paper_broker()
+    await broker.submit_bracket(Bracket.build(make_order("s1", side=Side.SELL), stop_price=D(104)))
+    assert {u.client_order_id for u in await broker.open_orders()} == {"s1", "s1:sl"}
+    broker.on_bar("AAPL", bar(100.0, 101.0, 99.0, 100.0))
+    broker.on_bar("AAPL", bar(102.0, 106.0, 101.0, 105.0))
+    assert broker.order("s1:sl").average_fill_price == D(104)
+    assert await broker.positions() == []
+
+
 async def test_day_order_expires_when_next_session_starts_and_gtc_stays() -> None:
     broker = await paper_broker()
     await broker.submit(make_order("day", order_type=OrderType.LIMIT, limit_price=50))

@@ -144,6 +144,24 @@ def test_bracket_children_oppose_entry_and_cancel_each_other() -> None:
     assert bracket.sibling("e1:tp") is bracket.stop_loss
 
 
+def test_bracket_with_one_level_has_one_child_and_no_sibling() -> None:
+    entry = make_order("e1", order_type=OrderType.LIMIT, limit_price=100)
+    bracket = Bracket.build(entry, take_profit_price=Decimal(110))
+
+    assert bracket.stop_loss is None
+    assert [c.client_order_id for c in bracket.children] == ["e1:tp"]
+    assert bracket.sibling("e1:tp") is None
+    with pytest.raises(ValidationError, match="not a child"):
+        bracket.sibling("e1:sl")
+
+
+def test_bracket_without_levels_or_with_long_id_raises() -> None:
+    with pytest.raises(ValidationError, match="a stop_price, a take_profit_price or both"):
+        Bracket.build(make_order("e1"))
+    with pytest.raises(ValidationError, match="at most 61 characters"):
+        Bracket.build(make_order("e" * 62), stop_price=Decimal(95))
+
+
 def test_bracket_short_levels_wrong_way_raises() -> None:
     entry = make_order("e1", side=Side.SELL, order_type=OrderType.LIMIT, limit_price=100)
 

@@ -11,11 +11,12 @@ from quantdesk.api.errors import documented
 from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.api.schemas.deployments import (
     DeploymentCreate,
+    DeploymentDriftRead,
     DeploymentRead,
     DeploymentUpdate,
     StrategyEventRead,
 )
-from quantdesk.services import deployments
+from quantdesk.services import deployment_drift, deployments
 from quantdesk.services.deployment_runner import DeploymentRunner
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
@@ -116,3 +117,19 @@ async def list_deployment_events(
     """List what the deployment reported, oldest first."""
     rows = await deployments.list_events(ctx, deployment_id)
     return [StrategyEventRead.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/{deployment_id}/drift",
+    response_model=DeploymentDriftRead,
+    responses=documented(401, 404, 409, 422),
+)
+async def read_deployment_drift(
+    ctx: ContextDep, _user: CurrentUser, runner: RunnerDep, deployment_id: ItemId
+) -> DeploymentDriftRead:
+    """Compare the deployment's trades with a backtest of the bars it ran on, trade by trade."""
+    last_bar = runner.last_bar(deployment_id)
+    report = await deployment_drift.drift_report(
+        ctx, deployment_id, runner.trading, last_bar=last_bar
+    )
+    return DeploymentDriftRead.of(report)

@@ -16,6 +16,7 @@ from quantdesk.api.deps import AdminUser, RuntimeDep
 from quantdesk.api.errors import documented
 from quantdesk.api.metrics import CONTENT_TYPE, Metrics
 from quantdesk.api.schemas.health import (
+    BrokerHealthRead,
     ComponentRead,
     DatabaseRead,
     HealthDetailRead,
@@ -25,6 +26,7 @@ from quantdesk.api.schemas.health import (
 )
 from quantdesk.api.schemas.providers import ProviderStateRead
 from quantdesk.services import health, providers
+from quantdesk.services.reconciler import BrokerHealth, Reconciler
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -50,8 +52,8 @@ async def ready(runtime: RuntimeDep) -> ReadinessRead:
 
 
 @router.get("/detailed", response_model=HealthDetailRead, responses=documented(401, 403))
-async def detailed(runtime: RuntimeDep, _admin: AdminUser) -> HealthDetailRead:
-    """Show component checks, versions, uptime, pools, cache and provider breakers."""
+async def detailed(request: Request, runtime: RuntimeDep, _admin: AdminUser) -> HealthDetailRead:
+    """Show component checks, versions, uptime, pools, cache, provider breakers and brokers."""
     components = await health.check_components(runtime.engine, runtime.cache)
     return HealthDetailRead(
         status=_overall(components),
@@ -67,7 +69,13 @@ async def detailed(runtime: RuntimeDep, _admin: AdminUser) -> HealthDetailRead:
             ProviderStateRead.model_validate(state)
             for state in providers.breaker_states(runtime.providers)
         ],
+        brokers=[BrokerHealthRead.model_validate(state) for state in _brokers(request)],
     )
+
+
+def _brokers(request: Request) -> list[BrokerHealth]:
+    reconciler: Reconciler | None = getattr(request.app.state, "reconciler", None)
+    return reconciler.brokers() if reconciler is not None else []
 
 
 @router.get(

@@ -10,7 +10,7 @@ from quantdesk.api.deps import ContextDep, CurrentUser
 from quantdesk.api.errors import documented
 from quantdesk.api.schemas.common import DEFAULT_PAGE_SIZE, ItemId, Limit, Offset, Page
 from quantdesk.api.schemas.orders import OrderCreate, OrderRead
-from quantdesk.services import orders
+from quantdesk.services import order_brackets, orders
 from quantdesk.services.trading_runtime import TradingEngine
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -51,10 +51,11 @@ def _columns(row: object) -> dict[str, object]:
 async def submit_order(
     ctx: ContextDep, user: CurrentUser, trading: TradingDep, body: OrderCreate, response: Response
 ) -> OrderRead:
-    """Send an order through the risk checks to the broker; a repeated id returns the first."""
-    broker = await trading.broker(user.id, body.mode)
+    """Send an order or a bracket through risk checks to the broker; a repeat returns the first."""
+    broker = await trading.broker(user.id, body.mode, ctx)
     request = orders.OrderRequest(**body.model_dump())
-    submitted = await orders.submit_order(ctx, broker, request)
+    submit = order_brackets.submit_bracket if request.is_bracket else orders.submit_order
+    submitted = await submit(ctx, broker, request)
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
     return order_read(submitted.order, submitted.symbol)
@@ -89,6 +90,6 @@ async def cancel_order(
 ) -> OrderRead:
     """Cancel a working order at the broker."""
     row, _symbol = await orders.get_order(ctx, order_id)
-    broker = await trading.broker(user.id, row.mode)
+    broker = await trading.broker(user.id, row.mode, ctx)
     row, symbol = await orders.cancel_order(ctx, broker, order_id)
     return order_read(row, symbol)

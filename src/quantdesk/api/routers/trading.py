@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from quantdesk.api.deps import ContextDep, CurrentUser
 from quantdesk.api.errors import documented
+from quantdesk.api.routers.deployments import RunnerDep
 from quantdesk.api.routers.orders import TradingDep
 from quantdesk.api.schemas.common import ItemId
 from quantdesk.api.schemas.orders import Mode
@@ -48,17 +49,22 @@ async def update_config(
 
 @router.post("/kill-switch", response_model=KillSwitchResult, responses=documented(401, 422, 503))
 async def kill_switch(
-    ctx: ContextDep, user: CurrentUser, trading: TradingDep, body: KillSwitch
+    ctx: ContextDep,
+    user: CurrentUser,
+    trading: TradingDep,
+    runner: RunnerDep,
+    body: KillSwitch,
 ) -> KillSwitchResult:
-    """Cancel every working order and block new ones, or lift the block."""
+    """Cancel working orders, block new ones and stop deployments, or lift the block."""
     if not body.on:
-        config = await trading_config.account_config(ctx, user.id, body.mode, body.account)
-        limits = config.limits.model_copy(update={"kill_switch": False})
-        await trading_config.update_config(ctx, limits, mode=body.mode, account=body.account)
-        return KillSwitchResult(on=False, cancelled=0)
-    broker = await trading.broker(user.id, body.mode)
-    cancelled = await orders.kill_switch(ctx, broker, mode=body.mode, account=body.account)
-    return KillSwitchResult(on=True, cancelled=cancelled)
+        lifted = await trading_config.lift_kill_switch(ctx, mode=body.mode, account=body.account)
+        return KillSwitchResult(on=False, cancelled=0, accounts=lifted)
+    broker = await trading.broker(user.id, body.mode, ctx)
+    names, cancelled = await orders.kill_switch(ctx, broker, mode=body.mode, account=body.account)
+    stopped = await runner.stop_all(ctx, body.mode, account=body.account, reason="kill switch")
+    return KillSwitchResult(
+        on=True, cancelled=cancelled, accounts=names, stopped_deployments=stopped
+    )
 
 
 @router.get("/protections", response_model=list[ProtectionRead], responses=documented(401))

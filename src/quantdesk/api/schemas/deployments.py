@@ -8,12 +8,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quantdesk.services.deployment_drift import DriftReport
 from quantdesk.services.deployments import (
     DeploymentChanges,
     DeploymentRequest,
     FeedSpec,
     SizingSpec,
 )
+from quantdesk.trading.drift import DriftPair
 
 
 class FeedBody(BaseModel):
@@ -110,6 +112,14 @@ class DeploymentUpdate(BaseModel):
         )
 
 
+class FeedRead(BaseModel):
+    """The feed a deployment listens to."""
+
+    kind: str
+    speed: float
+    start: datetime | None
+
+
 class DeploymentRead(BaseModel):
     """A deployment as the API shows it, with its status and last error."""
 
@@ -122,6 +132,7 @@ class DeploymentRead(BaseModel):
     broker: str
     mode: str
     account: str
+    feed: FeedRead
     risk_profile: dict[str, Any]
     status: str
     started_at: datetime | None
@@ -142,3 +153,100 @@ class StrategyEventRead(BaseModel):
     message: str
     details: dict[str, Any]
     created_at: datetime
+
+
+class DriftTradeRead(BaseModel):
+    """One round trip in a drift pair; exit and P&L are null while it is open."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    entry_time: datetime
+    entry_price: Decimal
+    exit_time: datetime | None
+    exit_price: Decimal | None
+    quantity: Decimal
+    pnl: Decimal | None = Field(description="Realised P&L net of fees; null while open.")
+
+
+class DriftPairRead(BaseModel):
+    """A backtest trade and the deployment's trade paired with it; differences are live minus
+    backtest."""
+
+    status: Literal["matched", "missed", "extra"] = Field(
+        description="missed: the backtest traded, the deployment did not; extra: the reverse."
+    )
+    symbol: str
+    side: str
+    backtest: DriftTradeRead | None
+    live: DriftTradeRead | None
+    entry_delta_bars: int | None
+    entry_delta_seconds: float | None
+    exit_delta_seconds: float | None
+    entry_price_difference: Decimal | None
+    exit_price_difference: Decimal | None
+    pnl_difference: Decimal | None = Field(
+        description="Live realised P&L minus the backtest's; a missed or extra trade counts whole."
+    )
+
+
+class DriftTotalsRead(BaseModel):
+    """Trade counts and realised P&L of each side, and their difference."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    backtest_trades: int
+    live_trades: int
+    matched: int
+    missed: int
+    extra: int
+    backtest_pnl: Decimal
+    live_pnl: Decimal
+    pnl_difference: Decimal
+
+
+class DeploymentDriftRead(BaseModel):
+    """A deployment's trades next to a backtest of the bars it ran on, pair by pair."""
+
+    deployment_id: int
+    symbols: list[str]
+    timeframe: str
+    start: datetime = Field(description="First bar replayed.")
+    end: datetime = Field(description="Last bar replayed.")
+    bars: int = Field(description="Bars replayed, all symbols together.")
+    tolerance_seconds: float = Field(description="Entries this far apart or nearer may pair.")
+    totals: DriftTotalsRead
+    trades: list[DriftPairRead]
+
+    @classmethod
+    def of(cls, report: DriftReport) -> DeploymentDriftRead:
+        """The API's view of a drift report."""
+        return cls(
+            deployment_id=report.deployment_id,
+            symbols=report.symbols,
+            timeframe=report.timeframe,
+            start=report.start,
+            end=report.end,
+            bars=report.bars,
+            tolerance_seconds=report.tolerance.total_seconds(),
+            totals=DriftTotalsRead.model_validate(report.totals),
+            trades=[_pair(report, pair) for pair in report.pairs],
+        )
+
+
+def _pair(report: DriftReport, pair: DriftPair) -> DriftPairRead:
+    trade = pair.backtest or pair.live
+    assert trade is not None  # a pair always holds at least one trade
+    entry, exit_ = pair.entry_delta, pair.exit_delta
+    return DriftPairRead(
+        status=pair.status,
+        symbol=trade.symbol,
+        side=trade.side,
+        backtest=DriftTradeRead.model_validate(pair.backtest) if pair.backtest else None,
+        live=DriftTradeRead.model_validate(pair.live) if pair.live else None,
+        entry_delta_bars=report.entry_delta_bars(pair),
+        entry_delta_seconds=entry.total_seconds() if entry is not None else None,
+        exit_delta_seconds=exit_.total_seconds() if exit_ is not None else None,
+        entry_price_difference=pair.entry_price_difference,
+        exit_price_difference=pair.exit_price_difference,
+        pnl_difference=pair.pnl_difference,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,6 +68,23 @@ class DatabaseRead(BaseModel):
     )
 
 
+class BrokerHealthRead(BaseModel):
+    """One user's broker: its connection, breaker and last reconciliation; no secrets."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: int
+    mode: str
+    broker: str = Field(description='The adapter, e.g. "paper" or "ib".')
+    connection: str = Field(description="disconnected, connecting, connected, reconnecting, failed")
+    breaker: str | None = Field(description="closed, open or half-open; None without a breaker.")
+    last_reconciliation: datetime | None
+    differences: int = Field(description="Differences the last reconciliation found.")
+    unmatched_orders: int = Field(
+        description="Stored orders still new or unknown, and broker orders not stored here."
+    )
+
+
 class HealthDetailRead(BaseModel):
     """Everything an operator needs to judge this process at a glance."""
 
@@ -108,4 +126,7 @@ class HealthDetailRead(BaseModel):
     cache_backend: str = Field(description='"memory" or "redis"; never the connection URL.')
     providers: list[ProviderStateRead] = Field(
         default_factory=list, description="Each data provider's circuit breaker."
+    )
+    brokers: list[BrokerHealthRead] = Field(
+        default_factory=list, description="Each connected broker and its last reconciliation."
     )

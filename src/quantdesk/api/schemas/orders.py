@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 Mode = Literal["paper", "live"]
+AccountFilter = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        description="One account (`default`, `deployment-{id}`, ...); all when left out.",
+    ),
+]
 
 
 class OrderCreate(BaseModel):
-    """A new order; repeat the same body with the same ``client_order_id`` to retry safely."""
+    """A new order; repeat the same body with the same ``client_order_id`` to retry safely.
+
+    With ``stop_loss`` and/or ``take_profit`` it is a bracket: the entry plus exits on the
+    other side (a stop at ``stop_loss``, a limit at ``take_profit``) that work once the
+    entry fills and cancel each other; they are stored as ``<client_order_id>:sl`` and
+    ``:tp``, so a bracket's ``client_order_id`` has at most 61 characters.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -28,10 +43,24 @@ class OrderCreate(BaseModel):
     trail_percent: Decimal | None = Field(default=None, gt=0, lt=1, decimal_places=10)
     mode: Mode = "paper"
     account: str = Field(default="default", min_length=1, max_length=64)
+    stop_loss: Decimal | None = Field(
+        default=None,
+        gt=0,
+        max_digits=28,
+        decimal_places=10,
+        description="Stop price of the exit that limits the loss; below the entry for a buy.",
+    )
+    take_profit: Decimal | None = Field(
+        default=None,
+        gt=0,
+        max_digits=28,
+        decimal_places=10,
+        description="Limit price of the exit that takes the profit; above the entry for a buy.",
+    )
 
 
 class OrderRead(BaseModel):
-    """An order and where it is in its life."""
+    """An order and where it is in its life; a bracket's exits point to their entry."""
 
     id: int
     client_order_id: str
@@ -54,6 +83,12 @@ class OrderRead(BaseModel):
     broker: str
     deployment_id: int | None
     broker_order_id: str | None
+    parent_order_id: int | None = Field(description="The entry of a bracket exit.")
+    bracket: Literal["entry", "stop_loss", "take_profit"] | None = Field(
+        description="The order's role in a bracket; null outside one."
+    )
+    stop_loss: Decimal | None = Field(description="A bracket entry's stop-loss level.")
+    take_profit: Decimal | None = Field(description="A bracket entry's take-profit level.")
     created_at: datetime
     submitted_at: datetime | None
     filled_at: datetime | None
@@ -112,12 +147,11 @@ class DailyPnlRead(BaseModel):
     unrealized_pnl: Decimal
 
 
-class PnlRead(BaseModel):
-    """An account's totals now and its daily series."""
+class AccountPnlRead(BaseModel):
+    """One account's totals now; exposure values its positions at their last price."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    mode: str
     account: str
     initial_cash: Decimal
     equity: Decimal
@@ -125,4 +159,28 @@ class PnlRead(BaseModel):
     realized_pnl: Decimal
     unrealized_pnl: Decimal
     total_pnl: Decimal
-    daily: list[DailyPnlRead]
+    net_exposure: Decimal = Field(description="Signed value of the open positions.")
+    gross_exposure: Decimal = Field(description="Absolute value of the open positions.")
+
+
+class PnlRead(BaseModel):
+    """One account's or every account's totals now and daily series, with each account's
+    totals in ``accounts``; every figure is the sum over ``accounts``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    mode: str
+    account: str | None = Field(description="The account asked for; null for all of them.")
+    initial_cash: Decimal
+    equity: Decimal
+    cash: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    total_pnl: Decimal
+    net_exposure: Decimal = Field(description="Signed value of the open positions.")
+    gross_exposure: Decimal = Field(description="Absolute value of the open positions.")
+    daily: list[DailyPnlRead] = Field(
+        description="Each day's closing equity and P&L, summed over the accounts; an account "
+        "with no fill that day counts at its last close."
+    )
+    accounts: list[AccountPnlRead]

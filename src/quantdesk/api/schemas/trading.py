@@ -40,14 +40,22 @@ class KillSwitch(BaseModel):
 
     on: bool = True
     mode: Mode = "paper"
-    account: str = Field(default="default", min_length=1, max_length=64)
+    account: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="One account only; left out, every account of the mode (the default "
+        "one and each deployment's) and the mode's running deployments.",
+    )
 
 
 class KillSwitchResult(BaseModel):
-    """The switch's state and how many working orders it cancelled."""
+    """The switch's state, the accounts it changed, what it cancelled and stopped."""
 
     on: bool
     cancelled: int
+    accounts: list[str] = Field(default_factory=list)
+    stopped_deployments: list[int] = Field(default_factory=list)
 
 
 class ProtectionRead(BaseModel):

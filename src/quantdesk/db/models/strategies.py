@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quantdesk.db.base import Base, one_of, reference
@@ -51,6 +51,7 @@ class Deployment(Base):
     mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     risk_profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    feed: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(
         String(16), default="pending", server_default="pending", index=True
     )
@@ -90,13 +91,14 @@ class Signal(Base):
 
 
 class StrategyEvent(Base):
-    """Something a strategy or deployment reports: a start, a warning, an error."""
+    """Something a strategy or deployment reports: a start, a warning, an error.
+
+    A reconciliation difference of a manual order names only its user (no strategy or
+    deployment), so the owner still sees it.
+    """
 
     __tablename__ = "strategy_events"
-    __table_args__ = (
-        one_of("severity", EVENT_SEVERITIES),
-        CheckConstraint("strategy_id IS NOT NULL OR deployment_id IS NOT NULL", name="has_subject"),
-    )
+    __table_args__ = (one_of("severity", EVENT_SEVERITIES),)
 
     user_id: Mapped[int] = reference("users")
     strategy_id: Mapped[int | None] = reference("strategies")

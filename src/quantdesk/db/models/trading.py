@@ -28,6 +28,7 @@ ORDER_STATUSES = (
     "expired",
     "unknown",
 )
+BRACKET_ROLES = ("entry", "stop_loss", "take_profit")
 LIQUIDITY = ("maker", "taker")
 LOCK_SCOPES = ("symbol", "account")
 
@@ -35,6 +36,9 @@ LOCK_SCOPES = ("symbol", "account")
 class Order(Base):
     """An order as sent to a broker, with its lifecycle; brackets link by ``parent_order_id``.
 
+    ``bracket`` names an order's role in a bracket (``entry``, ``stop_loss``,
+    ``take_profit``; None outside one); the entry keeps the levels it was sent with in
+    ``stop_loss`` and ``take_profit``, its children point to it by ``parent_order_id``.
     ``status_history`` holds ``{"status", "at", "reason"}`` entries in order of change.
     ``request_hash`` fingerprints the submitted body, so a repeated client order id with
     another body is told apart from a retry of the same request.
@@ -48,6 +52,7 @@ class Order(Base):
         one_of("time_in_force", TIME_IN_FORCE),
         one_of("status", ORDER_STATUSES),
         one_of("mode", TRADING_MODES),
+        one_of("bracket", BRACKET_ROLES),
     )
 
     user_id: Mapped[int] = reference("users", index=False)
@@ -59,6 +64,9 @@ class Order(Base):
     client_order_id: Mapped[str] = mapped_column(String(64))
     broker_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
     oco_group: Mapped[str | None] = mapped_column(String(64), index=True)
+    bracket: Mapped[str | None] = mapped_column(String(16))
+    stop_loss: Mapped[Decimal | None]
+    take_profit: Mapped[Decimal | None]
     side: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(16), default="market", server_default="market")
     time_in_force: Mapped[str] = mapped_column(String(16), default="DAY", server_default="DAY")

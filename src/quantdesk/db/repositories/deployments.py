@@ -34,6 +34,11 @@ class DeploymentRepository(Repository[Deployment]):
         statement = select(Deployment).where(Deployment.status == "running").order_by(Deployment.id)
         return list(await self.session.scalars(statement))
 
+    async def for_user_mode(self, user_id: int, mode: str) -> Sequence[Deployment]:
+        """The user's deployments trading in ``mode``, oldest first."""
+        statement = select(Deployment).where(Deployment.user_id == user_id, Deployment.mode == mode)
+        return list(await self.session.scalars(statement.order_by(Deployment.id)))
+
     async def delete(self, deployment: Deployment) -> None:
         """Delete the deployment; its orders, trades and signals keep their rows."""
         await self.session.delete(deployment)

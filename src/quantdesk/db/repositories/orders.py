@@ -30,6 +30,27 @@ class OrderRepository(Repository[Order]):
         )
         return await self.session.scalar(statement)
 
+    async def get_with_symbol_by_client_id(
+        self, user_id: int, client_order_id: str
+    ) -> tuple[Order, str] | None:
+        """The user's order with this client order id and its symbol, its row locked."""
+        statement = (
+            select(Order, Instrument.symbol)
+            .join(Instrument, Instrument.id == Order.instrument_id)
+            .where(Order.user_id == user_id, Order.client_order_id == client_order_id)
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
+        )
+        found = (await self.session.execute(statement)).first()
+        return None if found is None else (found[0], found[1])
+
+    async def by_client_ids(self, user_id: int, client_order_ids: Sequence[str]) -> Sequence[Order]:
+        """The user's orders with any of these client order ids."""
+        statement = select(Order).where(
+            Order.user_id == user_id, Order.client_order_id.in_(client_order_ids)
+        )
+        return list(await self.session.scalars(statement))
+
     async def list_for_user(
         self, user_id: int, *, status: str | None, limit: int, offset: int
     ) -> Paged[Order]:
@@ -54,19 +75,30 @@ class OrderRepository(Repository[Order]):
         statement = select(Order).where(Order.status.in_(WORKING_STATUSES)).order_by(Order.id)
         return list(await self.session.scalars(statement))
 
-    async def count_working(self, user_id: int, mode: str) -> int:
-        """How many of the user's orders in ``mode`` may still fill."""
-        statement = select(func.count()).where(
-            Order.user_id == user_id, Order.mode == mode, Order.status.in_(WORKING_STATUSES)
-        )
+    async def children(self, parent_order_id: int) -> Sequence[Order]:
+        """The orders attached to ``parent_order_id`` (a bracket's exits), oldest first."""
+        statement = select(Order).where(Order.parent_order_id == parent_order_id)
+        return list(await self.session.scalars(statement.order_by(Order.id)))
+
+    async def count_since(self, user_id: int, since: datetime) -> int:
+        """How many of the user's orders were created after ``since``."""
+        statement = select(func.count()).where(Order.user_id == user_id, Order.created_at > since)
         return int((await self.session.execute(statement)).scalar_one())
 
-    async def submitted_since(self, user_id: int, since: datetime) -> list[datetime]:
-        """When the user's orders created after ``since`` were created."""
-        statement = select(Order.created_at).where(
-            Order.user_id == user_id, Order.created_at > since
+    async def count_working_and_since(
+        self, user_id: int, mode: str, since: datetime | None
+    ) -> tuple[int, int]:
+        """How many of the user's orders in ``mode`` may still fill, and how many of all
+        their orders were created after ``since`` (0 without it), in one round trip."""
+        working = select(func.count()).where(
+            Order.user_id == user_id, Order.mode == mode, Order.status.in_(WORKING_STATUSES)
         )
-        return list(await self.session.scalars(statement))
+        columns = [working.scalar_subquery()]
+        if since is not None:
+            recent = select(func.count()).where(Order.user_id == user_id, Order.created_at > since)
+            columns.append(recent.scalar_subquery())
+        counts = (await self.session.execute(select(*columns))).one()
+        return int(counts[0]), int(counts[1]) if since is not None else 0
 
     async def symbols(self, instrument_ids: Sequence[int]) -> dict[int, str]:
         """The symbol of each instrument id."""

@@ -39,14 +39,15 @@ class PnlRepository(Repository[PnlSnapshot]):
         return await self.session.scalar(statement.order_by(PnlSnapshot.ts.desc()).limit(1))
 
     async def series(
-        self, user_id: int, mode: str, account: str, since: datetime | None
+        self, user_id: int, mode: str, account: str | None, since: datetime | None
     ) -> Sequence[PnlSnapshot]:
-        """The account's snapshots in time order, from ``since`` when given."""
+        """The account's snapshots (every account's when None) in time order, from ``since``
+        when given."""
         statement = select(PnlSnapshot).where(
-            PnlSnapshot.user_id == user_id,
-            PnlSnapshot.mode == mode,
-            PnlSnapshot.account == account,
+            PnlSnapshot.user_id == user_id, PnlSnapshot.mode == mode
         )
+        if account is not None:
+            statement = statement.where(PnlSnapshot.account == account)
         if since is not None:
             statement = statement.where(PnlSnapshot.ts >= since)
         return list(await self.session.scalars(statement.order_by(PnlSnapshot.ts)))

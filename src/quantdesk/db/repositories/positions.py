@@ -28,9 +28,15 @@ class PositionRepository(Repository[Position]):
         return await self.session.scalar(statement)
 
     async def for_user(
-        self, user_id: int, *, mode: str | None = None, open_only: bool = False
+        self,
+        user_id: int,
+        *,
+        mode: str | None = None,
+        account: str | None = None,
+        open_only: bool = False,
     ) -> Sequence[tuple[Position, str]]:
-        """The user's positions with their symbols, by symbol."""
+        """The user's positions with their symbols, by symbol; of one mode or account when
+        given."""
         statement = (
             select(Position, Instrument.symbol)
             .join(Instrument, Position.instrument_id == Instrument.id)
@@ -39,5 +45,12 @@ class PositionRepository(Repository[Position]):
         )
         if mode is not None:
             statement = statement.where(Position.mode == mode)
+        if account is not None:
+            statement = statement.where(Position.account == account)
         rows = [(row[0], str(row[1])) for row in await self.session.execute(statement)]
         return [row for row in rows if row[0].quantity != 0] if open_only else rows
+
+    async def open_accounts(self) -> set[tuple[int, str]]:
+        """Every (user id, mode) holding an open position, for reconciliation at start-up."""
+        statement = select(Position.user_id, Position.mode).where(Position.quantity != 0).distinct()
+        return {(int(row.user_id), str(row.mode)) for row in await self.session.execute(statement)}

@@ -25,6 +25,13 @@ class TradingConfigRepository(Repository[TradingConfig]):
         )
         return await self.session.scalar(statement)
 
+    async def accounts(self, user_id: int, mode: str) -> list[str]:
+        """The accounts of ``mode`` whose limits the user has saved."""
+        statement = select(TradingConfig.account).where(
+            TradingConfig.user_id == user_id, TradingConfig.mode == mode
+        )
+        return list(await self.session.scalars(statement.order_by(TradingConfig.account)))
+
 
 class RiskLockRepository(Repository[RiskLock]):
     """Protections in force; a released lock keeps its row for the record."""

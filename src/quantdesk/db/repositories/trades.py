@@ -27,12 +27,20 @@ class TradeRepository(Repository[Trade]):
         return await self.session.scalar(statement.order_by(Trade.id.desc()).limit(1))
 
     async def list_for_user(
-        self, user_id: int, *, status: str | None, limit: int, offset: int
+        self,
+        user_id: int,
+        *,
+        status: str | None,
+        limit: int,
+        offset: int,
+        mode: str | None = None,
+        account: str | None = None,
     ) -> Paged[Trade]:
-        """The user's trades, newest entry first."""
+        """The user's trades, newest entry first; of one mode or account when given."""
         statement = select(Trade).where(Trade.user_id == user_id)
-        if status is not None:
-            statement = statement.where(Trade.status == status)
+        for column, value in ((Trade.status, status), (Trade.mode, mode), (Trade.account, account)):
+            if value is not None:
+                statement = statement.where(column == value)
         statement = statement.order_by(Trade.entry_time.desc(), Trade.id.desc())
         return await self.page(statement, limit=limit, offset=offset)
 
