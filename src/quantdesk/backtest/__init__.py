@@ -14,6 +14,7 @@ from quantdesk.backtest.sizing import (
     FixedCash,
     FixedQuantity,
     Sizing,
+    StopRisk,
     VolatilityTarget,
 )
 from quantdesk.backtest.sweep import SweepResult, sweep, sweep_chunk
@@ -35,6 +36,7 @@ __all__ = [
     "PerformanceMetrics",
     "Sizing",
     "Slippage",
+    "StopRisk",
     "SweepResult",
     "TradeMetrics",
     "VolatilityTarget",

@@ -19,7 +19,7 @@ from quantdesk.backtest._layout import STATE_SIZE, TRADE_DTYPE
 from quantdesk.backtest._loop import simulate
 from quantdesk.backtest._market import align, stack_signals
 from quantdesk.backtest._summary import SUMMARY_COLUMNS, summarise
-from quantdesk.backtest.engine import as_series, atr_grid, strategy_signals
+from quantdesk.backtest.engine import as_series, sizing_grid, strategy_signals
 from quantdesk.backtest.metrics import infer_periods_per_year
 from quantdesk.backtest.options import BacktestOptions
 from quantdesk.bars import COLUMNS, Bars
@@ -136,7 +136,7 @@ class Evaluator:
         self._series = dict(series)
         self._options = options
         self._market = market = align(self._series)
-        self._sizing = atr_grid(market, self._series, options.size)
+        self._sizing = sizing_grid(market, self._series, options.size)
         self._per_year = options.periods_per_year or infer_periods_per_year(market.timestamps)
         bars = len(market.timestamps)
         self._equity = np.empty(bars)

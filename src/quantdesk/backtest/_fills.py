@@ -25,6 +25,7 @@ from quantdesk.backtest._layout import (
     SLIP_RATE,
     STOP,
     STOP_FRACTION,
+    STOP_RISK,
     TARGET,
     TARGET_FRACTION,
     VOLATILITY_TARGET,
@@ -50,10 +51,32 @@ def portfolio_value(cash: float, state: np.ndarray) -> tuple[float, float]:
     return cash + net, gross
 
 
+# a billionth of headroom before rounding down, so float noise in equity / distance does not
+# lose a lot that the deployment runner's decimal arithmetic keeps
+_ROUNDING_SLACK = 1e-9
+
+
+@helper
+def stop_level(
+    j: int, side: float, price: float, row: int, stop_levels: np.ndarray, cfg: np.ndarray
+) -> float:
+    # the strategy's level at the signal bar, else the options' fraction of the fill price
+    stop = stop_levels[row, j] if stop_levels.shape[0] > row else np.nan
+    if stop != stop:
+        stop = price * (1.0 - side * cfg[STOP_FRACTION])
+    return float(stop)
+
+
 @helper
 def _desired_quantity(
-    price: float, row: int, j: int, equity: float, budget: float, atr: np.ndarray, cfg: np.ndarray
+    price: float,
+    entry: tuple[int, int, float, float],
+    equity: float,
+    budget: float,
+    sizing: np.ndarray,
+    cfg: np.ndarray,
 ) -> float:
+    row, j, side, stop = entry
     mode = int(cfg[SIZE_MODE])
     value = cfg[SIZE_VALUE]
     if mode == EQUITY_FRACTION:
@@ -63,19 +86,32 @@ def _desired_quantity(
     elif mode == FIXED_CASH:
         return float(value / price)
     elif mode == VOLATILITY_TARGET:
-        return float(value * equity / (cfg[SIZE_MULTIPLE] * atr[row, j]))
+        return float(value * equity / (cfg[SIZE_MULTIPLE] * sizing[row, j]))
+    elif mode == STOP_RISK:
+        # sizing holds the signal bar's close; a missing or wrong-side stop sizes nothing
+        risk = side * (sizing[row, j] - stop)
+        if not risk > 0.0:
+            return 0.0
+        return float(value * equity / risk * (1.0 + _ROUNDING_SLACK))
     return float((budget - cfg[FEE_FIXED]) / (1.0 + cfg[FEE_RATE]) / price)
 
 
 @helper
 def _quantity(
-    price: float, row: int, j: int, cash: float, state: np.ndarray, atr: np.ndarray, cfg: np.ndarray
+    price: float,
+    entry: tuple[int, int, float, float],
+    cash: float,
+    state: np.ndarray,
+    sizing: np.ndarray,
+    cfg: np.ndarray,
 ) -> float:
     equity, gross = portfolio_value(cash, state)
     budget = cfg[LEVERAGE] * equity - gross
-    quantity = _desired_quantity(price, row, j, equity, budget, atr, cfg)
+    quantity = _desired_quantity(price, entry, equity, budget, sizing, cfg)
     affordable = (budget - cfg[FEE_FIXED]) / (1.0 + cfg[FEE_RATE]) / price
     quantity = min(quantity, affordable, cfg[MAX_POSITION] * equity / price)
+    if int(cfg[SIZE_MODE]) == STOP_RISK:
+        quantity = np.floor(quantity / cfg[SIZE_MULTIPLE]) * cfg[SIZE_MULTIPLE]
     if cfg[WHOLE_UNITS] > 0.0:
         quantity = np.floor(quantity)
     if not quantity > 0.0 or not np.isfinite(quantity):
@@ -89,14 +125,11 @@ def _levels(
     side: float,
     price: float,
     row: int,
-    stop_levels: np.ndarray,
+    stop: float,
     target_levels: np.ndarray,
     state: np.ndarray,
     cfg: np.ndarray,
 ) -> None:
-    stop = stop_levels[row, j] if stop_levels.shape[0] > row else np.nan
-    if stop != stop:
-        stop = price * (1.0 - side * cfg[STOP_FRACTION])
     target = target_levels[row, j] if target_levels.shape[0] > row else np.nan
     if target != target:
         target = price * (1.0 + side * cfg[TARGET_FRACTION])
@@ -114,13 +147,14 @@ def open_position(
     i: int,
     cash: float,
     state: np.ndarray,
-    atr: np.ndarray,
+    sizing: np.ndarray,
     stop_levels: np.ndarray,
     target_levels: np.ndarray,
     cfg: np.ndarray,
 ) -> float:
     price = _fill_price(raw_price, side, cfg)
-    quantity = _quantity(price, row, j, cash, state, atr, cfg)
+    stop = stop_level(j, side, price, row, stop_levels, cfg)
+    quantity = _quantity(price, (row, j, side, stop), cash, state, sizing, cfg)
     if quantity == 0.0:
         return cash
     fees = quantity * price * cfg[FEE_RATE] + cfg[FEE_FIXED]
@@ -128,7 +162,7 @@ def open_position(
     state[j, ENTRY_PRICE] = price
     state[j, ENTRY_FEES] = fees
     state[j, ENTRY_ROW] = i
-    _levels(j, side, price, row, stop_levels, target_levels, state, cfg)
+    _levels(j, side, price, row, stop, target_levels, state, cfg)
     return float(cash - side * quantity * price - fees)
 
 

@@ -66,7 +66,7 @@ def _enter_on_signal(
     cfg: np.ndarray,
 ) -> float:
     entries, exits, short_entries, short_exits = signals
-    atr, stop_levels, target_levels = levels
+    sizing, stop_levels, target_levels = levels
     if state[j, QTY] != 0.0:
         return cash
     if entries[row, j] and not exits[row, j]:
@@ -75,7 +75,9 @@ def _enter_on_signal(
         side = -1.0
     else:
         return cash
-    return open_position(j, side, price, row, i, cash, state, atr, stop_levels, target_levels, cfg)
+    return open_position(
+        j, side, price, row, i, cash, state, sizing, stop_levels, target_levels, cfg
+    )
 
 
 @helper
@@ -146,9 +148,10 @@ def simulate(
     """Run the bar loop and return the number of closed trades written to ``trades``.
 
     ``bars`` is (open, high, low, close), ``signals`` (entries, exits, short entries, short
-    exits) and ``levels`` (ATR for sizing, stop levels, target levels; a level array with
-    fewer rows than bars means "none"). ``state`` (symbols x STATE_SIZE) holds the open
-    positions at the end and ``equity`` receives cash plus position value at each close.
+    exits) and ``levels`` (the sizing grid of ``engine.sizing_grid``, stop levels, target
+    levels; an array with fewer rows than bars means "none"). ``state`` (symbols x
+    STATE_SIZE) holds the open positions at the end and ``equity`` receives cash plus
+    position value at each close.
     ``trades`` needs one row per possible entry.
     """
     opens, closes = bars[0], bars[3]

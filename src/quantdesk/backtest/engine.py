@@ -12,7 +12,7 @@ from quantdesk.backtest._market import Market, align, stack_signals
 from quantdesk.backtest.costs import Commission, Slippage
 from quantdesk.backtest.options import BacktestOptions, Fill, IntrabarPolicy
 from quantdesk.backtest.result import BacktestResult
-from quantdesk.backtest.sizing import Sizing, VolatilityTarget
+from quantdesk.backtest.sizing import Sizing, StopRisk, VolatilityTarget
 from quantdesk.bars import Bars
 from quantdesk.errors import QuantDeskError, ValidationError
 from quantdesk.indicators.volatility import atr
@@ -111,7 +111,7 @@ def run_signals(
     per_symbol = _signal_map(signals, series)
     market = align(series)
     flags, (stops, targets) = stack_signals(market, [per_symbol[s] for s in market.symbols])
-    sizing = atr_grid(market, series, options.size)
+    sizing = sizing_grid(market, series, options.size)
     config = options.config(has_levels=len(stops) > 0 or len(targets) > 0)
     capacity = int(
         np.count_nonzero(flags[0]) + (np.count_nonzero(flags[2]) if options.allow_short else 0)
@@ -180,9 +180,15 @@ def strategy_signals(strategy: Strategy[Any], symbol: str, bars: Bars) -> Signal
     return signals
 
 
-def atr_grid(market: Market, series: Mapping[str, Bars], size: Sizing) -> np.ndarray:
-    """Return ATR per bar and symbol for volatility-target sizing (empty for other sizing)."""
-    if not isinstance(size, VolatilityTarget):
-        return np.empty((0, len(market.symbols)))
-    columns = [atr(b.high, b.low, b.close, timeperiod=size.atr_period) for b in series.values()]
-    return market.grid(columns, np.nan)
+def sizing_grid(market: Market, series: Mapping[str, Bars], size: Sizing) -> np.ndarray:
+    """Return what a sizing rule reads per bar and symbol (empty when it reads nothing).
+
+    :class:`VolatilityTarget` reads the ATR; :class:`StopRisk` reads the close, the price
+    its risk to the stop is measured from.
+    """
+    if isinstance(size, VolatilityTarget):
+        columns = [atr(b.high, b.low, b.close, timeperiod=size.atr_period) for b in series.values()]
+        return market.grid(columns, np.nan)
+    if isinstance(size, StopRisk):
+        return market.close
+    return np.empty((0, len(market.symbols)))

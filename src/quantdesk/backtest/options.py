@@ -20,7 +20,10 @@ _POLICIES = {
     "optimistic": _layout.OPTIMISTIC,
     "ohlc_path": _layout.OHLC_PATH,
 }
-_SIZINGS = "AllIn(), EquityFraction(f), FixedQuantity(q), FixedCash(c) or VolatilityTarget(...)"
+_SIZINGS = (
+    "AllIn(), EquityFraction(f), FixedQuantity(q), FixedCash(c), VolatilityTarget(...) "
+    "or StopRisk(f)"
+)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Every rule is capped by buying power (``leverage`` x equity - the gross value of open
 positions, fees included) and by ``max_position`` x equity per position; with
-``whole_units`` the quantity is rounded down. An entry whose quantity comes out as zero
-is skipped.
+``whole_units`` the quantity is rounded down (:class:`StopRisk` also to its lot size). An
+entry whose quantity comes out as zero is skipped.
 """
 
 from __future__ import annotations
@@ -102,4 +102,37 @@ class VolatilityTarget:
         return _layout.VOLATILITY_TARGET, float(self.risk), float(self.atr_multiple)
 
 
-Sizing = AllIn | EquityFraction | FixedQuantity | FixedCash | VolatilityTarget
+@dataclass(frozen=True, slots=True)
+class StopRisk:
+    """Lose ``fraction`` of equity if the entry's stop is hit: the deployments' risk sizing.
+
+    Quantity = floor(fraction x equity / |close - stop| / lot_size) x lot_size, where
+    *close* is the signal bar's close (the last price a live deployment knows when its order
+    goes out, so a replay sizes as the deployment did) and *stop* is the stop-loss level the
+    engine gives the entry: the strategy's ``stop_loss`` at the signal bar, else the
+    ``stop_loss`` option's fraction of the fill price. An entry without a stop, or whose stop
+    is not on the losing side of the close, is skipped, as a deployment refuses it.
+    Slippage and fees come on top of the fraction.
+
+    Example:
+        >>> StopRisk(0.01).code()  # 1 % of equity at the stop, whole units
+        (5, 0.01, 1.0)
+    """
+
+    fraction: float
+    lot_size: float = 1.0
+
+    def __post_init__(self) -> None:
+        fraction = _positive(self.fraction, "StopRisk.fraction", "0.01 risks 1 % of equity")
+        if fraction > 1.0:
+            raise ValidationError(
+                f"StopRisk.fraction must be at most 1 (0.01 is 1 %), got {self.fraction!r}"
+            )
+        _positive(self.lot_size, "StopRisk.lot_size", "1 trades whole units, 0.001 thousandths")
+
+    def code(self) -> tuple[int, float, float]:
+        """Return (mode, value, multiple) for the kernel."""
+        return _layout.STOP_RISK, float(self.fraction), float(self.lot_size)
+
+
+Sizing = AllIn | EquityFraction | FixedQuantity | FixedCash | VolatilityTarget | StopRisk
