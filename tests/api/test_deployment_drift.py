@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
@@ -16,48 +15,16 @@ from quantdesk.db.models import Instrument, Trade
 from quantdesk.runtime import Runtime
 from quantdesk.services import market_data
 from tests.fixtures.backtest import synthetic_bars
+from tests.fixtures.deployment_replays import booked_fills, get_drift, run_to_end
 from tests.fixtures.deployments import CROSSING_CLOSES, DEPLOYMENTS_URL, create_deployment
 from tests.fixtures.orders import eventually
 from tests.fixtures.stored_bars import StoreDaily
-from tests.fixtures.users import SignedInUser, SignIn
+from tests.fixtures.users import SignIn
 
 pytest_plugins = ["tests.fixtures.stored_bars"]
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PARAMS = {"fast": 5, "slow": 20}
-
-
-async def _drift(client: httpx.AsyncClient, user: SignedInUser, deployment_id: int) -> Any:
-    return await client.get(f"{DEPLOYMENTS_URL}/{deployment_id}/drift", headers=user.headers)
-
-
-async def _run_to_end(
-    client: httpx.AsyncClient,
-    app: FastAPI,
-    runtime: Runtime,
-    user: SignedInUser,
-    fills: int,
-    **body: Any,
-) -> int:
-    """Create and start a replay deployment; wait for its feed to end and ``fills`` to book."""
-    deployment_id = int((await create_deployment(client, user, **body)).json()["id"])
-    started = await client.post(f"{DEPLOYMENTS_URL}/{deployment_id}/start", headers=user.headers)
-    assert started.status_code == 200, started.text
-    await app.state.deployments.wait(deployment_id)
-
-    async def booked() -> bool:
-        return await _fills(runtime, deployment_id) == fills
-
-    await eventually(booked, seconds=20)
-    return deployment_id
-
-
-async def _fills(runtime: Runtime, deployment_id: int) -> int:
-    """Orders booked into the deployment's trades: one per open trade, two per closed one."""
-    async with runtime.context() as ctx:
-        statement = select(Trade).where(Trade.deployment_id == deployment_id)
-        rows = list(await ctx.session.scalars(statement))
-    return sum(2 if row.exit_time is not None else 1 for row in rows)
 
 
 async def test_drift_replayed_deployment_matches_every_backtest_trade(
@@ -71,9 +38,9 @@ async def test_drift_replayed_deployment_matches_every_backtest_trade(
     expected = run("sma_cross", bars, PARAMS, size=FixedQuantity(10), initial_cash=100_000.0)
     body = {"symbols": ["DRIFT"], "timeframe": "1m", "parameters": PARAMS}
     fills = 2 * len(expected.trades) + len(expected.positions)
-    deployment_id = await _run_to_end(client, app, runtime, user, fills, **body)
+    deployment_id = await run_to_end(client, app, runtime, user, fills, **body)
 
-    response = await _drift(client, user, deployment_id)
+    response = await get_drift(client, user, deployment_id)
 
     assert response.status_code == 200, response.text
     report = response.json()
@@ -108,11 +75,11 @@ async def test_drift_entry_blocked_by_risk_limit_is_missed_with_its_pnl(
     for symbol in ("AAPL", "MSFT"):
         await store_daily(symbol, CROSSING_CLOSES)
     profile = {"quantity": "10", "limits": {"allowed_symbols": ["AAPL"]}}
-    deployment_id = await _run_to_end(
+    deployment_id = await run_to_end(
         client, app, runtime, user, 2, symbols=["AAPL", "MSFT"], risk_profile=profile
     )
 
-    report = (await _drift(client, user, deployment_id)).json()
+    report = (await get_drift(client, user, deployment_id)).json()
 
     by_symbol = {pair["symbol"]: pair for pair in report["trades"]}
     assert [by_symbol["AAPL"]["status"], by_symbol["MSFT"]["status"]] == ["matched", "missed"]
@@ -137,7 +104,7 @@ async def test_drift_trade_booked_outside_the_strategy_is_extra(
 ) -> None:
     user = await sign_in()
     await store_daily("AAPL", CROSSING_CLOSES)
-    deployment_id = await _run_to_end(client, app, runtime, user, 2)
+    deployment_id = await run_to_end(client, app, runtime, user, 2)
     entry = datetime(2024, 1, 9, tzinfo=UTC)
     async with runtime.context() as ctx:
         instrument = await ctx.session.scalar(select(Instrument).where(Instrument.symbol == "AAPL"))
@@ -152,7 +119,7 @@ async def test_drift_trade_booked_outside_the_strategy_is_extra(
         )  # fmt: skip
         await ctx.commit()
 
-    report = (await _drift(client, user, deployment_id)).json()
+    report = (await get_drift(client, user, deployment_id)).json()
 
     extra = [pair for pair in report["trades"] if pair["status"] == "extra"]
     assert len(extra) == 1
@@ -168,9 +135,9 @@ async def test_drift_other_users_deployment_is_404(
 ) -> None:
     owner, intruder = await sign_in(), await sign_in()
     deployment_id = (await create_deployment(client, owner)).json()["id"]
-    response = await _drift(client, intruder, deployment_id)
+    response = await get_drift(client, intruder, deployment_id)
     assert response.status_code == 404
-    assert (await _drift(client, owner, 999_999)).status_code == 404
+    assert (await get_drift(client, owner, 999_999)).status_code == 404
 
 
 async def test_drift_before_it_ran_is_409_saying_start_it(
@@ -178,7 +145,7 @@ async def test_drift_before_it_ran_is_409_saying_start_it(
 ) -> None:
     user = await sign_in()
     deployment_id = (await create_deployment(client, user)).json()["id"]
-    response = await _drift(client, user, deployment_id)
+    response = await get_drift(client, user, deployment_id)
     assert response.status_code == 409
     assert "has not run yet" in response.json()["error"]["message"]
 
@@ -192,7 +159,7 @@ async def test_drift_synthetic_feed_is_409_naming_the_feed(
     url = f"{DEPLOYMENTS_URL}/{deployment_id}"
     await client.post(f"{url}/start", headers=user.headers)
     await client.post(f"{url}/stop", headers=user.headers)
-    response = await _drift(client, user, deployment_id)
+    response = await get_drift(client, user, deployment_id)
     assert response.status_code == 409
     assert response.json()["error"]["details"]["field"] == "feed.kind"
 
@@ -206,10 +173,10 @@ async def test_drift_period_without_bars_is_409_naming_the_symbol(
 ) -> None:
     user = await sign_in()
     await store_daily("NVDA", CROSSING_CLOSES)
-    deployment_id = await _run_to_end(client, app, runtime, user, 2, symbols=["NVDA"])
+    deployment_id = await run_to_end(client, app, runtime, user, 2, symbols=["NVDA"])
     profile = {"feed": {"kind": "replay", "speed": 1e9, "start": "2024-01-24T00:00:00Z"}}
     await client.patch(f"{DEPLOYMENTS_URL}/{deployment_id}", json=profile, headers=user.headers)
-    response = await _drift(client, user, deployment_id)
+    response = await get_drift(client, user, deployment_id)
     assert response.status_code == 409
     assert response.json()["error"]["details"]["symbol"] == "NVDA"
 
@@ -227,14 +194,14 @@ async def test_drift_stopped_midway_replays_only_to_its_last_bar(
     await client.post(f"{url}/start", headers=user.headers)
 
     async def entered() -> bool:
-        return await _fills(runtime, deployment_id) == 1
+        return await booked_fills(runtime, deployment_id) == 1
 
     await eventually(entered, seconds=20)
     assert (await client.post(f"{url}/stop", headers=user.headers)).status_code == 200
     events = (await client.get(f"{url}/events", headers=user.headers)).json()
     last_bar = events[-1]["details"]["last_bar"]
 
-    report = (await _drift(client, user, deployment_id)).json()
+    report = (await get_drift(client, user, deployment_id)).json()
 
     assert datetime.fromisoformat(report["end"]) == datetime.fromisoformat(last_bar)
     assert report["bars"] < len(bars)

@@ -2,13 +2,13 @@
 
 The backtest runs the deployment's saved strategy on the stored bars of its symbols and
 timeframe, from its replay feed's ``start`` to when it stopped (now while it runs), with
-its quantity per entry, its paper broker's fill rules and its account's starting cash.
-Its trades are paired with the deployment's stored trades by
+the backtest sizing rule of its sizing (:func:`~quantdesk.services.deployment_sizing.
+backtest_size`), its paper broker's fill rules and its account's starting cash. Its
+trades are paired with the deployment's stored trades by
 :func:`quantdesk.trading.drift.match_trades`, with one bar of the timeframe as tolerance.
 
 A synthetic feed keeps none of the bars it generated, so its deployments have no drift
-report (409); nor do deployments sized by ``risk_fraction``, which the backtest engine
-does not size by, nor deployments that never started.
+report (409); nor do deployments that never started.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 import structlog
 
-from quantdesk.backtest import BacktestResult, FixedQuantity, run
+from quantdesk.backtest import AllIn, BacktestResult, Sizing, run
 from quantdesk.bars import Bars, timeframe_ns
 from quantdesk.db.models import Deployment, Instrument, Trade
 from quantdesk.db.repositories.deployments import DeploymentRepository
@@ -30,6 +30,7 @@ from quantdesk.db.repositories.trades import TradeRepository
 from quantdesk.errors import ConflictError, ValidationError
 from quantdesk.services import backtests, deployments, strategies, trading_config
 from quantdesk.services.context import ServiceContext
+from quantdesk.services.deployment_sizing import backtest_size, lot_sizes, rules_of
 from quantdesk.services.deployments import FeedSpec, SizingSpec
 from quantdesk.services.trading_runtime import TradingEngine
 from quantdesk.strategies.registry import get as strategy_class
@@ -42,11 +43,6 @@ __all__ = ["DriftReport", "drift_report", "fill_rules"]
 logger = structlog.get_logger(__name__)
 
 STOP_EVENTS = ("deployment_stopped", "deployment_failed")
-
-
-@runtime_checkable
-class _RuledBroker(Protocol):
-    rules: FillRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +82,7 @@ async def fill_rules(
         broker: object = await trading.broker(user_id, mode, ctx)
     else:
         broker = trading.brokers().get((user_id, mode))
-    return broker.rules if isinstance(broker, _RuledBroker) else FillRules()
+    return rules_of(broker)
 
 
 async def _stopped_at(ctx: ServiceContext, row: Deployment) -> datetime | None:
@@ -114,16 +110,16 @@ async def drift_report(
 
     Raises:
         NotFoundError: The deployment does not exist or is someone else's.
-        ConflictError: It has not run yet, its feed keeps no bars, it sizes by
-            ``risk_fraction``, or a symbol has no stored bars in its period.
+        ConflictError: It has not run yet, its feed keeps no bars, or a symbol has no
+            stored bars in its period.
     """
     row = await deployments.get_deployment(ctx, deployment_id)
-    quantity = _check_comparable(row)
+    _check_comparable(row)
     feed = FeedSpec.of(row.feed)
     end = last_bar if row.status == "running" else await _stopped_at(ctx, row)
     series = await _series(ctx, row, feed.start, end)
     rules = await fill_rules(ctx, trading, row.user_id, row.mode)
-    result = await _backtest(ctx, row, series, quantity, rules)
+    result = await _backtest(ctx, row, series, rules)
     live = await _live_trades(ctx, row)
     tolerance = timedelta(microseconds=timeframe_ns(row.timeframe) // 1_000)
     pairs = match_trades(_backtest_trades(result, rules), live, tolerance)
@@ -142,7 +138,7 @@ async def drift_report(
     )
 
 
-def _check_comparable(row: Deployment) -> Decimal:
+def _check_comparable(row: Deployment) -> None:
     details: dict[str, Any] = {"deployment_id": row.id, "status": row.status}
     if row.started_at is None:
         raise ConflictError(
@@ -156,14 +152,6 @@ def _check_comparable(row: Deployment) -> Decimal:
             "generated, so there is nothing to replay; drift needs a replay feed",
             details=details | {"field": "feed.kind"},
         )
-    quantity = SizingSpec.of(row.risk_profile).quantity
-    if quantity is None:
-        raise ConflictError(
-            f"deployment {row.id} sizes entries by risk_fraction, which the backtest engine "
-            "does not size by; drift needs a quantity per entry",
-            details=details | {"field": "risk_fraction"},
-        )
-    return quantity
 
 
 async def _series(
@@ -182,12 +170,12 @@ async def _backtest(
     ctx: ServiceContext,
     row: Deployment,
     series: dict[str, Bars],
-    quantity: Decimal,
     rules: FillRules,
 ) -> BacktestResult:
     saved = await strategies.get_strategy(ctx, row.strategy_id)
     account = await trading_config.account_config(ctx, row.user_id, row.mode, row.account)
     strategy = strategy_class(saved.type)(saved.parameters)
+    size = backtest_size(SizingSpec.of(row.risk_profile))
     return await asyncio.to_thread(
         run,
         strategy,
@@ -196,8 +184,16 @@ async def _backtest(
         commission=rules.commission,
         slippage=rules.slippage,
         intrabar=rules.intrabar,
-        size=FixedQuantity(float(quantity)),
+        size=size,
+        whole_units=await _whole_units(ctx, row, size),
     )
+
+
+async def _whole_units(ctx: ServiceContext, row: Deployment, size: Sizing) -> bool:
+    # a deployment all in buys whole lots of an instrument that has a lot size
+    if not isinstance(size, AllIn):
+        return False
+    return any(lot is not None for lot in (await lot_sizes(ctx, row.symbols)).values())
 
 
 def _backtest_trades(result: BacktestResult, rules: FillRules) -> list[DriftTrade]:

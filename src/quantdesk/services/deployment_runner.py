@@ -7,7 +7,8 @@ The life of a bar in a running deployment:
 2. the bar is appended to the symbol's rolling history and the strategy computes its
    signals with the backtest's own call (:func:`quantdesk.backtest.engine.strategy_signals`);
 3. only the last bar's values are acted on: an exit while long closes the position, an
-   entry while flat (and no exit on the same bar) buys the deployment's size;
+   entry while flat (and no exit on the same bar) buys the deployment's size
+   (:mod:`quantdesk.services.deployment_sizing`);
 4. the order goes through the risk limits of the deployment's account, protections and the
    kill switch to the user's broker; the signal is stored and published on ``signals``; a
    refusal becomes a strategy event. A paper broker's book lives in this process, so its
@@ -49,6 +50,7 @@ from quantdesk.services import (
 )
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.deployment_restore import restore_books
+from quantdesk.services.deployment_sizing import entry_size, lot_sizes, no_size
 from quantdesk.services.deployments import FeedSpec, SizingSpec
 from quantdesk.services.instruments import ensure_instrument
 from quantdesk.services.order_risk import PortfolioBook
@@ -61,7 +63,6 @@ from quantdesk.strategies.registry import get as strategy_class
 from quantdesk.trading.fills import Bar
 from quantdesk.trading.money import ZERO, as_decimal
 from quantdesk.trading.orders import Order, OrderStatus
-from quantdesk.trading.sizing import size_by_risk
 
 __all__ = ["BarMatching", "DeploymentRunner", "FeedFactory", "Plan"]
 
@@ -97,6 +98,7 @@ class Plan:
     account: str
     sizing: SizingSpec
     feed: FeedSpec
+    lot_sizes: dict[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -222,6 +224,7 @@ class DeploymentRunner:
 
     async def _plan(self, ctx: ServiceContext, row: Deployment) -> Plan:
         saved = await strategies.get_strategy(ctx, row.strategy_id)
+        sizing = SizingSpec.of(row.risk_profile)
         return Plan(
             deployment_id=row.id,
             user_id=row.user_id,
@@ -231,8 +234,9 @@ class DeploymentRunner:
             timeframe=row.timeframe,
             mode=row.mode,
             account=row.account,
-            sizing=SizingSpec.of(row.risk_profile),
+            sizing=sizing,
             feed=FeedSpec.of(row.feed),
+            lot_sizes=await lot_sizes(ctx, row.symbols) if sizing.all_in else {},
         )
 
     async def _history(self, ctx: ServiceContext, plan: Plan) -> dict[str, Bars]:
@@ -361,12 +365,14 @@ async def _act(
     close = as_decimal(float(bar.close[0]))
     stop = _last(signals.stop_loss)
     if side == "BUY":
-        quantity = await _entry_size(broker, plan.sizing, close, stop)
+        quantity = await entry_size(
+            broker, plan.sizing, close, stop, plan.lot_sizes.get(bar.symbol)
+        )
     instrument = await ensure_instrument(ctx, bar.symbol)
     signal = _signal_row(plan, instrument.id, bar, side, close, stop)
     await DeploymentRepository(ctx.session).add_signal(signal)
     if quantity <= ZERO:
-        await _refused(ctx, plan, signal, bar.symbol, _no_size(plan.sizing, stop, close))
+        await _refused(ctx, plan, signal, bar.symbol, no_size(plan.sizing, stop, close))
         return
     try:
         # no savepoint: a refused order writes nothing, and an accepted one commits itself
@@ -393,10 +399,12 @@ async def _act_on_book(
     close = as_decimal(float(bar.close[0]))
     stop = _last(signals.stop_loss)
     if side == "BUY":
-        quantity = await _entry_size(broker, plan.sizing, close, stop)
+        quantity = await entry_size(
+            broker, plan.sizing, close, stop, plan.lot_sizes.get(bar.symbol)
+        )
     outcome: orders.Sent | orders.Submitted | str | QuantDeskError
     if quantity <= ZERO:
-        outcome = _no_size(plan.sizing, stop, close)
+        outcome = no_size(plan.sizing, stop, close)
     else:
         try:
             outcome = await orders.send_to_book(
@@ -457,28 +465,6 @@ def _request(plan: Plan, bar: Bars, side: str, quantity: Decimal) -> orders.Orde
         deployment_id=plan.deployment_id,
         strategy_id=plan.strategy_id,
     )
-
-
-async def _entry_size(
-    broker: Broker, sizing: SizingSpec, close: Decimal, stop: Decimal | None
-) -> Decimal:
-    if sizing.quantity is not None:
-        return sizing.quantity
-    if stop is None or sizing.risk_fraction is None or stop >= close:
-        return ZERO
-    equity = (await broker.account()).equity
-    return size_by_risk(equity, close, stop, sizing.risk_fraction)
-
-
-def _no_size(sizing: SizingSpec, stop: Decimal | None, close: Decimal) -> str:
-    if stop is None:
-        return (
-            f"risk_fraction {sizing.risk_fraction} needs the strategy's stop_loss at the entry "
-            "bar and it gave none; size by quantity, or use a strategy that sets stops"
-        )
-    if stop >= close:
-        return f"stop_loss {stop} is not below the close {close}; a long entry needs it below"
-    return f"one unit risks more than {sizing.risk_fraction} of equity at stop_loss {stop}"
 
 
 def _signal_row(

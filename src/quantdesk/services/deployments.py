@@ -2,8 +2,9 @@
 
 A deployment names a saved strategy, or a strategy type with parameters that is saved for
 it. Its ``feed`` is where new bars come from; its ``risk_profile`` holds how entries are
-sized (a fixed ``quantity``, or ``risk_fraction`` of equity lost at the strategy's stop) and
-risk-limit overrides for its own account. ``start`` and ``stop`` only mark it; the
+sized (a fixed ``quantity``, ``risk_fraction`` of equity lost at the strategy's stop, or
+``all_in``: all the cash; see :mod:`quantdesk.services.deployment_sizing`) and risk-limit
+overrides for its own account. ``start`` and ``stop`` only mark it; the
 :class:`~quantdesk.services.deployment_runner.DeploymentRunner` does the running.
 """
 
@@ -78,10 +79,12 @@ class FeedSpec:
 
 @dataclass(frozen=True, slots=True)
 class SizingSpec:
-    """How an entry is sized: ``quantity`` units, or ``risk_fraction`` of equity at the stop."""
+    """How an entry is sized: ``quantity`` units, ``risk_fraction`` of equity at the stop, or
+    ``all_in`` (all the cash); exactly one is given."""
 
     quantity: Decimal | None = None
     risk_fraction: Decimal | None = None
+    all_in: bool = False
 
     @classmethod
     def of(cls, profile: dict[str, Any]) -> SizingSpec:
@@ -90,6 +93,7 @@ class SizingSpec:
         return cls(
             Decimal(quantity) if quantity is not None else None,
             Decimal(fraction) if fraction is not None else None,
+            bool(profile.get("all_in", False)),
         )
 
 
@@ -174,12 +178,16 @@ def _check_request(request: DeploymentRequest, live_available: bool) -> None:
 
 
 def _check_sizing(sizing: SizingSpec) -> None:
-    given = [value for value in (sizing.quantity, sizing.risk_fraction) if value is not None]
-    if len(given) != 1 or given[0] <= 0:
+    choices = {"quantity": sizing.quantity, "risk_fraction": sizing.risk_fraction}
+    given = [name for name, value in choices.items() if value is not None]
+    given += ["all_in"] if sizing.all_in else []
+    positive = all(value is None or value > 0 for value in choices.values())
+    if len(given) != 1 or not positive:
         raise ValidationError(
-            "sizing: give exactly one of quantity (units per entry, e.g. 10) or "
-            "risk_fraction (share of equity lost at the stop, e.g. 0.01), above zero",
-            details={"field": "quantity"},
+            "sizing: give exactly one of quantity (units per entry, e.g. 10), risk_fraction "
+            "(share of equity lost at the stop, e.g. 0.01), both above zero, or all_in: true "
+            "(all the cash on each entry)",
+            details={"field": given[-1] if len(given) > 1 else "quantity"},
         )
     if sizing.risk_fraction is not None and sizing.risk_fraction > 1:
         raise ValidationError(
@@ -228,6 +236,7 @@ def _profile(request: DeploymentRequest) -> dict[str, Any]:
     return {
         "quantity": str(sizing.quantity) if sizing.quantity is not None else None,
         "risk_fraction": str(sizing.risk_fraction) if sizing.risk_fraction is not None else None,
+        "all_in": sizing.all_in,
         "limits": _limits(request.limits).model_dump(mode="json", exclude_defaults=True),
     }
 

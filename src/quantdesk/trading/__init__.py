@@ -19,7 +19,7 @@ from quantdesk.trading.orders import (
 from quantdesk.trading.portfolio import LedgerEntry, Portfolio, Position
 from quantdesk.trading.protections import Lock, ProtectionRules, Protections
 from quantdesk.trading.risk import RiskContext, RiskLimits, RiskRejectedError, check_order
-from quantdesk.trading.sizing import size_by_risk
+from quantdesk.trading.sizing import size_all_in, size_by_risk
 from quantdesk.trading.state import (
     Accepted,
     Cancelled,
@@ -67,6 +67,7 @@ __all__ = [
     "check_quantity",
     "match",
     "match_exit",
+    "size_all_in",
     "size_by_risk",
     "transition",
 ]

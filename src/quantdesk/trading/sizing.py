@@ -1,11 +1,12 @@
-"""Size an entry by risk: hitting the stop loses a chosen fraction of equity, no more."""
+"""Size an entry: by risk (hitting the stop loses a chosen fraction of equity), or all in."""
 
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
 from quantdesk.errors import ValidationError
-from quantdesk.trading.money import ZERO
+from quantdesk.trading.fills import FillRules
+from quantdesk.trading.money import SCALE, ZERO, as_decimal
 
 
 def size_by_risk(
@@ -40,3 +41,31 @@ def size_by_risk(
         rounding=ROUND_FLOOR
     )
     return lots * lot_size
+
+
+def size_all_in(
+    buying_power: Decimal,
+    price: Decimal,
+    rules: FillRules,
+    lot_size: Decimal | None = None,
+) -> Decimal:
+    """Return the quantity that spends ``buying_power`` on one fill at ``price``, fees included.
+
+    This is the backtest's ``AllIn`` in Decimal: (buying power - fixed fee) / (1 + fee
+    fraction) / price, rounded down to whole lots when ``lot_size`` is given and to the ten
+    places the database keeps otherwise, so the order never costs more than there is.
+
+    Example: ``size_all_in(Decimal(1_000), Decimal(30), FillRules(), Decimal(1))`` is 33.
+    """
+    if price <= ZERO:
+        raise ValidationError(f"price must be above 0, got {price}")
+    if lot_size is not None and lot_size <= ZERO:
+        raise ValidationError(f"lot_size must be above 0, got {lot_size}")
+    fraction = as_decimal(rules.commission.fraction)
+    fixed = as_decimal(rules.commission.fixed)
+    quantity = (buying_power - fixed) / (1 + fraction) / price
+    if quantity <= ZERO:
+        return ZERO
+    if lot_size is None:
+        return quantity.quantize(SCALE, rounding=ROUND_FLOOR)
+    return (quantity / lot_size).to_integral_value(rounding=ROUND_FLOOR) * lot_size

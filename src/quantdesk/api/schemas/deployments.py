@@ -29,7 +29,8 @@ class FeedBody(BaseModel):
 
 
 class RiskProfileBody(BaseModel):
-    """How entries are sized, and risk-limit overrides for the deployment's own account."""
+    """How entries are sized (exactly one of quantity, risk_fraction, all_in), and risk-limit
+    overrides for the deployment's own account."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,7 +38,14 @@ class RiskProfileBody(BaseModel):
     risk_fraction: Decimal | None = Field(
         default=None, gt=0, le=1, description="Share of equity lost at the strategy's stop."
     )
+    all_in: bool = Field(
+        default=False, description="Spend all the cash on each entry, net of fees."
+    )
     limits: dict[str, Any] = Field(default_factory=dict, description="RiskLimits overrides.")
+
+    def sizing(self) -> SizingSpec:
+        """The service's view of the sizing."""
+        return SizingSpec(self.quantity, self.risk_fraction, self.all_in)
 
 
 class DeploymentCreate(BaseModel):
@@ -83,7 +91,7 @@ class DeploymentCreate(BaseModel):
             broker=self.broker,
             mode=self.mode,
             feed=FeedSpec(self.feed.kind, self.feed.speed, self.feed.start),
-            sizing=SizingSpec(profile.quantity, profile.risk_fraction),
+            sizing=profile.sizing(),
             limits=profile.limits,
         )
 
@@ -107,7 +115,7 @@ class DeploymentUpdate(BaseModel):
             symbols=self.symbols,
             timeframe=self.timeframe,
             feed=FeedSpec(feed.kind, feed.speed, feed.start) if feed else None,
-            sizing=SizingSpec(profile.quantity, profile.risk_fraction) if profile else None,
+            sizing=profile.sizing() if profile else None,
             limits=profile.limits if profile else None,
         )
 
