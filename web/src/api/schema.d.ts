@@ -3172,7 +3172,8 @@ export interface components {
         };
         /**
          * RiskProfileBody
-         * @description How entries are sized, and risk-limit overrides for the deployment's own account.
+         * @description How entries are sized (exactly one of quantity, risk_fraction, all_in), and risk-limit
+         *     overrides for the deployment's own account.
          */
         RiskProfileBody: {
             /**
@@ -3185,6 +3186,12 @@ export interface components {
              * @description Share of equity lost at the strategy's stop.
              */
             risk_fraction?: number | string | null;
+            /**
+             * All In
+             * @description Spend all the cash on each entry, net of fees.
+             * @default false
+             */
+            all_in?: boolean;
             /**
              * Limits
              * @description RiskLimits overrides.

@@ -11,10 +11,16 @@ import { Status } from "../Status";
 import { DeploymentDrift } from "./DeploymentDrift";
 
 type Deployment = Schemas["DeploymentRead"];
+export type Sizing = "quantity" | "risk_fraction" | "all_in";
+
+function riskProfile(sizing: Sizing, amount: string): Schemas["RiskProfileBody"] {
+  if (sizing === "all_in") return { all_in: true };
+  return sizing === "quantity" ? { quantity: amount } : { risk_fraction: amount };
+}
 
 /** The deployment body: a saved strategy on paper, fed by a bar replay or a synthetic walk. */
 export function deploymentBody(fields: {
-  strategyId: number; symbols: string; timeframe: string; feed: "replay" | "synthetic"; speed: number; quantity: string;
+  strategyId: number; symbols: string; timeframe: string; feed: "replay" | "synthetic"; speed: number; sizing: Sizing; amount: string;
 }): Schemas["DeploymentCreate"] {
   return {
     strategy_id: fields.strategyId,
@@ -23,7 +29,7 @@ export function deploymentBody(fields: {
     mode: "paper",
     broker: "paper",
     feed: { kind: fields.feed, speed: fields.speed },
-    risk_profile: { quantity: fields.quantity },
+    risk_profile: riskProfile(fields.sizing, fields.amount),
   };
 }
 
@@ -35,10 +41,15 @@ function NewDeployment() {
   const [timeframe, setTimeframe] = useState("1m");
   const [feed, setFeed] = useState<"replay" | "synthetic">("replay");
   const [speed, setSpeed] = useState("60");
-  const [quantity, setQuantity] = useState("1");
+  const [sizing, setSizing] = useState<Sizing>("quantity");
+  const [amount, setAmount] = useState("1");
   function submit(event: FormEvent) {
     event.preventDefault();
-    create.mutate(deploymentBody({ strategyId: Number(strategyId), symbols, timeframe, feed, speed: Number(speed), quantity }));
+    create.mutate(deploymentBody({ strategyId: Number(strategyId), symbols, timeframe, feed, speed: Number(speed), sizing, amount }));
+  }
+  function chooseSizing(next: Sizing) {
+    setSizing(next);
+    setAmount(next === "risk_fraction" ? "0.01" : "1");
   }
   return (
     <form onSubmit={submit} aria-label="New deployment">
@@ -57,7 +68,18 @@ function NewDeployment() {
           </select>
         </label>
         <label>Speed <input type="number" min="0.1" step="any" value={speed} onChange={(e) => setSpeed(e.target.value)} /></label>
-        <label>Quantity per entry <input type="number" min="0" step="any" required value={quantity} onChange={(e) => setQuantity(e.target.value)} /></label>
+        <label>Sizing
+          <select value={sizing} onChange={(e) => chooseSizing(e.target.value as Sizing)}>
+            <option value="quantity">Fixed quantity</option>
+            <option value="risk_fraction">Risk to the stop</option>
+            <option value="all_in">All in</option>
+          </select>
+        </label>
+        {sizing !== "all_in" && (
+          <label>{sizing === "quantity" ? "Quantity per entry" : "Share of equity lost at the stop"}{" "}
+            <input type="number" min="0" max={sizing === "risk_fraction" ? 1 : undefined} step="any" required value={amount} onChange={(e) => setAmount(e.target.value)} />
+          </label>
+        )}
         <button type="submit" disabled={create.isPending}>Create deployment</button>
       </div>
       <ErrorMessage error={create.error} />

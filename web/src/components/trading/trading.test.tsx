@@ -108,8 +108,14 @@ describe("trading forms", () => {
   });
 
   it("test_deployment_body_is_paper_with_chosen_feed", () => {
-    const body = deploymentBody({ strategyId: 3, symbols: "aapl, ", timeframe: "1m", feed: "synthetic", speed: 60, quantity: "2" });
+    const body = deploymentBody({ strategyId: 3, symbols: "aapl, ", timeframe: "1m", feed: "synthetic", speed: 60, sizing: "quantity", amount: "2" });
     expect(body).toMatchObject({ strategy_id: 3, symbols: ["AAPL"], mode: "paper", feed: { kind: "synthetic", speed: 60 }, risk_profile: { quantity: "2" } });
+  });
+
+  it("test_deployment_body_sends_only_the_chosen_sizing", () => {
+    const fields = { strategyId: 3, symbols: "AAPL", timeframe: "1d", feed: "replay" as const, speed: 60, amount: "0.02" };
+    expect(deploymentBody({ ...fields, sizing: "all_in" }).risk_profile).toEqual({ all_in: true });
+    expect(deploymentBody({ ...fields, sizing: "risk_fraction" }).risk_profile).toEqual({ risk_fraction: "0.02" });
   });
 
   it("test_broker_credentials_skip_unnamed_fields", () => {
