@@ -150,7 +150,41 @@ async def test_drift_before_it_ran_is_409_saying_start_it(
     assert "has not run yet" in response.json()["error"]["message"]
 
 
-async def test_drift_synthetic_feed_is_409_naming_the_feed(
+async def test_drift_synthetic_deployment_replays_its_own_bars_and_leaves_stored_ones(
+    client: httpx.AsyncClient, runtime: Runtime, sign_in: SignIn, store_daily: StoreDaily
+) -> None:
+    user = await sign_in()
+    stored = await store_daily("WALK", CROSSING_CLOSES)
+    feed = {"kind": "synthetic", "speed": 86_400 * 100}  # a hundred daily bars a second
+    created = await create_deployment(client, user, symbols=["WALK"], feed=feed)
+    deployment_id = created.json()["id"]
+    url = f"{DEPLOYMENTS_URL}/{deployment_id}"
+    await client.post(f"{url}/start", headers=user.headers)
+
+    async def traded() -> bool:
+        return await booked_fills(runtime, deployment_id) >= 4
+
+    await eventually(traded, seconds=30)
+    assert (await client.post(f"{url}/stop", headers=user.headers)).status_code == 200
+
+    async def settled() -> bool:
+        totals = (await get_drift(client, user, deployment_id)).json()["totals"]
+        return totals["live_trades"] == totals["backtest_trades"] == totals["matched"]
+
+    await eventually(settled, seconds=20)
+    report = (await get_drift(client, user, deployment_id)).json()
+
+    totals = report["totals"]
+    assert totals["matched"] >= 2
+    assert (totals["missed"], totals["extra"]) == (0, 0)
+    assert Decimal(totals["pnl_difference"]) == 0
+    assert report["bars"] > len(CROSSING_CLOSES)
+    async with runtime.context() as ctx:
+        real = await market_data.load_bars(ctx, "WALK", "1d")
+    assert (len(real), list(real.close)) == (len(stored), list(stored.close))
+
+
+async def test_drift_synthetic_deployment_without_a_bar_is_409_naming_the_symbol(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     user = await sign_in()
@@ -161,7 +195,7 @@ async def test_drift_synthetic_feed_is_409_naming_the_feed(
     await client.post(f"{url}/stop", headers=user.headers)
     response = await get_drift(client, user, deployment_id)
     assert response.status_code == 409
-    assert response.json()["error"]["details"]["field"] == "feed.kind"
+    assert response.json()["error"]["details"]["symbol"] == "AAPL"
 
 
 async def test_drift_period_without_bars_is_409_naming_the_symbol(

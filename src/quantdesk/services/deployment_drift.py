@@ -1,14 +1,15 @@
 """Deployment drift: replay a deployment's period through the backtest and compare trades.
 
-The backtest runs the deployment's saved strategy on the stored bars of its symbols and
-timeframe, from its replay feed's ``start`` to when it stopped (now while it runs), with
-the backtest sizing rule of its sizing (:func:`~quantdesk.services.deployment_sizing.
-backtest_size`), its paper broker's fill rules and its account's starting cash. Its
-trades are paired with the deployment's stored trades by
-:func:`quantdesk.trading.drift.match_trades`, with one bar of the timeframe as tolerance.
+The backtest runs the deployment's saved strategy on the bars it took: the stored bars of
+its symbols and timeframe from its replay feed's ``start``, or the bars its synthetic feed
+generated (:mod:`quantdesk.services.deployment_bars`), to when it stopped (its last bar
+while it runs). It sizes with the backtest rule of the deployment's sizing
+(:func:`~quantdesk.services.deployment_sizing.backtest_size`) and uses its paper broker's
+fill rules and its account's starting cash. Its trades are paired with the deployment's
+stored trades by :func:`quantdesk.trading.drift.match_trades`, with one bar of the
+timeframe as tolerance.
 
-A synthetic feed keeps none of the bars it generated, so its deployments have no drift
-report (409); nor do deployments that never started.
+A deployment that never started has no drift report (409).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import structlog
@@ -28,7 +28,13 @@ from quantdesk.db.models import Deployment, Instrument, Trade
 from quantdesk.db.repositories.deployments import DeploymentRepository
 from quantdesk.db.repositories.trades import TradeRepository
 from quantdesk.errors import ConflictError, ValidationError
-from quantdesk.services import backtests, deployments, strategies, trading_config
+from quantdesk.services import (
+    backtests,
+    deployment_bars,
+    deployments,
+    strategies,
+    trading_config,
+)
 from quantdesk.services.context import ServiceContext
 from quantdesk.services.deployment_sizing import backtest_size, lot_sizes, rules_of
 from quantdesk.services.deployments import FeedSpec, SizingSpec
@@ -110,14 +116,14 @@ async def drift_report(
 
     Raises:
         NotFoundError: The deployment does not exist or is someone else's.
-        ConflictError: It has not run yet, its feed keeps no bars, or a symbol has no
-            stored bars in its period.
+        ConflictError: It has not run yet, or a symbol has fewer than two bars in its
+            period.
     """
     row = await deployments.get_deployment(ctx, deployment_id)
-    _check_comparable(row)
+    _check_started(row)
     feed = FeedSpec.of(row.feed)
     end = last_bar if row.status == "running" else await _stopped_at(ctx, row)
-    series = await _series(ctx, row, feed.start, end)
+    series = await _series(ctx, row, feed, end)
     rules = await fill_rules(ctx, trading, row.user_id, row.mode)
     result = await _backtest(ctx, row, series, rules)
     live = await _live_trades(ctx, row)
@@ -138,27 +144,21 @@ async def drift_report(
     )
 
 
-def _check_comparable(row: Deployment) -> None:
-    details: dict[str, Any] = {"deployment_id": row.id, "status": row.status}
+def _check_started(row: Deployment) -> None:
     if row.started_at is None:
         raise ConflictError(
             f"deployment {row.id} has not run yet; start it, then its drift can be computed",
-            details=details,
-        )
-    kind = row.feed["kind"]
-    if kind != "replay":
-        raise ConflictError(
-            f"deployment {row.id} runs on a {kind} feed, which keeps none of the bars it "
-            "generated, so there is nothing to replay; drift needs a replay feed",
-            details=details | {"field": "feed.kind"},
+            details={"deployment_id": row.id, "status": row.status},
         )
 
 
 async def _series(
-    ctx: ServiceContext, row: Deployment, start: datetime | None, end: datetime | None
+    ctx: ServiceContext, row: Deployment, feed: FeedSpec, end: datetime | None
 ) -> dict[str, Bars]:
     try:
-        return await backtests.load_series(ctx, row.symbols, row.timeframe, start, end)
+        if feed.kind == "synthetic":
+            return await deployment_bars.load_series(ctx, row, end)
+        return await backtests.load_series(ctx, row.symbols, row.timeframe, feed.start, end)
     except ValidationError as error:
         raise ConflictError(
             f"deployment {row.id} has no bars to replay: {error.message}",

@@ -2,8 +2,9 @@
 
 The life of a bar in a running deployment:
 
-1. the feed yields a completed one-row bar; a paper broker matches its resting orders
-   against it first (an order sent on the previous bar fills at this bar's open);
+1. the feed yields a completed one-row bar (a synthetic feed's is kept first, see
+   :mod:`quantdesk.services.deployment_bars`); a paper broker matches its resting orders
+   against it (an order sent on the previous bar fills at this bar's open);
 2. the bar is appended to the symbol's rolling history and the strategy computes its
    signals with the backtest's own call (:func:`quantdesk.backtest.engine.strategy_signals`);
 3. only the last bar's values are acted on: an exit while long closes the position, an
@@ -42,6 +43,7 @@ from quantdesk.ports.broker import Broker, OrderUpdate
 from quantdesk.ports.market_data import LiveFeed
 from quantdesk.services import (
     backtests,
+    deployment_bars,
     deployments,
     events,
     orders,
@@ -278,6 +280,9 @@ class DeploymentRunner:
         self, plan: Plan, broker: Broker, history: dict[str, Bars], bar: Bars
     ) -> None:
         at = _moment(int(bar.timestamps[0]))
+        if plan.feed.kind == "synthetic":  # kept before it counts, so drift can replay it
+            async with self.contexts() as ctx:
+                await deployment_bars.keep_bar(ctx, plan.deployment_id, bar)
         self._last_bars[plan.deployment_id] = at
         if isinstance(broker, BarMatching):
             prices = (

@@ -6,7 +6,13 @@ from quantdesk.db.models.jobs import Job, ServiceTask
 from quantdesk.db.models.market_data import Bar, IndicatorValue, Instrument
 from quantdesk.db.models.ml import MlModel, TrainingJob
 from quantdesk.db.models.portfolio import PnlSnapshot, Position, Target, Trade
-from quantdesk.db.models.strategies import Deployment, Signal, Strategy, StrategyEvent
+from quantdesk.db.models.strategies import (
+    Deployment,
+    DeploymentBar,
+    Signal,
+    Strategy,
+    StrategyEvent,
+)
 from quantdesk.db.models.trading import Fill, Order, RiskLock, TradingConfig
 from quantdesk.db.models.user import RefreshToken, User, UserSettings
 
@@ -15,6 +21,7 @@ __all__ = [
     "BacktestRun",
     "Bar",
     "Deployment",
+    "DeploymentBar",
     "Fill",
     "IndicatorValue",
     "Instrument",

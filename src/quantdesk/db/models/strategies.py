@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, String, Text, UniqueConstraint, false
+from sqlalchemy import Double, Index, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, one_of, reference
+from quantdesk.db.base import Base, UTCDateTime, one_of, reference, utcnow
 
 TRADING_MODES = ("paper", "live")
 DEPLOYMENT_STATUSES = ("pending", "running", "paused", "stopped", "failed")
@@ -59,6 +59,32 @@ class Deployment(Base):
     stopped_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeploymentBar(Base):
+    """A bar a deployment's synthetic feed generated, kept so that its drift can replay it.
+
+    Apart from the shared ``bars`` table on purpose: a synthetic walk is named after a
+    symbol that may have real stored history, which it must never overwrite, and each
+    deployment's walk is its own. The rows go with their deployment. ``created_at`` carries
+    no index: they are read by deployment and time, never by creation.
+    """
+
+    __tablename__ = "deployment_bars"
+    __table_args__ = (UniqueConstraint("deployment_id", "symbol", "timeframe", "ts"),)
+
+    deployment_id: Mapped[int] = reference("deployments", index=False)
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    ts: Mapped[datetime]
+    open: Mapped[float] = mapped_column(Double)
+    high: Mapped[float] = mapped_column(Double)
+    low: Mapped[float] = mapped_column(Double)
+    close: Mapped[float] = mapped_column(Double)
+    volume: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
+    )
 
 
 class Signal(Base):
