@@ -15,11 +15,21 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from quantdesk.backtest import BacktestResult, Commission, FixedQuantity, Slippage, run
+from quantdesk.backtest import (
+    AllIn,
+    BacktestResult,
+    Commission,
+    FixedQuantity,
+    Slippage,
+    StopRisk,
+    run,
+)
 from quantdesk.bars import Bars
 from quantdesk.db.models import Trade
 from quantdesk.runtime import Runtime
 from quantdesk.services import market_data
+from quantdesk.services.deployments import SizingSpec
+from quantdesk.services.instruments import ensure_instrument
 from quantdesk.trading.money import as_decimal, quantize
 from tests.fixtures.backtest import synthetic_bars
 from tests.fixtures.deployment_runs import Desk
@@ -99,6 +109,19 @@ async def test_replayed_deployment_sma_cross_equals_backtest_trades(
     expected = _backtest_trades(result)
     user = await make_user()
     deployment_id = await desk.deploy(user, bars.symbol, PARAMS, QUANTITY)
+
+    rows = await _replayed(runtime, desk, deployment_id, expected)
+
+    assert len(expected) > 5
+    assert _paper_trades(rows) == expected
+    closed_fees = [float(row.fees) for row in rows if row.exit_time is not None]
+    np.testing.assert_allclose(closed_fees, _backtest_fees(result), rtol=1e-9)
+
+
+async def _replayed(
+    runtime: Runtime, desk: Desk, deployment_id: int, expected: list[TradeKey]
+) -> list[Trade]:
+    """Wait for the replay to end and its expected round trips to be booked; return them."""
     await desk.runner.wait(deployment_id)
 
     async def booked() -> bool:
@@ -111,8 +134,57 @@ async def test_replayed_deployment_sma_cross_equals_backtest_trades(
         )
 
     await eventually(booked, seconds=20)
+    return await desk.trades(deployment_id)
+
+
+def _without_gaps(bars: Bars) -> Bars:
+    # each bar opens at the previous close, so a close-sized order is the fill-sized one
+    opens = np.concatenate((bars.close[:1], bars.close[:-1]))
+    return Bars.from_arrays(
+        bars.timestamps, opens, np.maximum(bars.high, opens), np.minimum(bars.low, opens),
+        bars.close, bars.volume, symbol=bars.symbol, timeframe=bars.timeframe,
+    )  # fmt: skip
+
+
+async def test_replayed_all_in_deployment_with_costs_equals_backtest_all_in(
+    runtime: Runtime, make_user: MakeUser, desk: Desk
+) -> None:
+    bars = await _stored(runtime, _without_gaps(synthetic_bars(400, seed=5, symbol="PARALL")))
+    async with runtime.context() as ctx:
+        (await ensure_instrument(ctx, bars.symbol)).lot_size = Decimal(1)
+    result = run(
+        "sma_cross", bars, PARAMS, commission=COMMISSION, slippage=SLIPPAGE, size=AllIn(),
+        whole_units=True, initial_cash=100_000.0,
+    )  # fmt: skip
+    expected = _backtest_trades(result)
+    user = await make_user()
+    sizing = SizingSpec(all_in=True)
+    deployment_id = await desk.deploy(user, bars.symbol, PARAMS, sizing=sizing)
+
+    rows = await _replayed(runtime, desk, deployment_id, expected)
+
     assert len(expected) > 5
-    rows = await desk.trades(deployment_id)
     assert _paper_trades(rows) == expected
-    closed_fees = [float(row.fees) for row in rows if row.exit_time is not None]
-    np.testing.assert_allclose(closed_fees, _backtest_fees(result), rtol=1e-9)
+
+
+async def test_replayed_risk_fraction_deployment_with_costs_equals_backtest_stop_risk(
+    runtime: Runtime, make_user: MakeUser, desk: Desk
+) -> None:
+    bars = await _stored(runtime, synthetic_bars(400, seed=3, symbol="PARRISK"))
+    params = {"entry_period": 20, "exit_period": 10, "stop_atr": 10}
+    result = run(
+        "donchian_breakout", bars, params, commission=COMMISSION, slippage=SLIPPAGE,
+        size=StopRisk(0.005), initial_cash=100_000.0,
+    )  # fmt: skip
+    expected = _backtest_trades(result)
+    user = await make_user()
+    sizing = SizingSpec(risk_fraction=Decimal("0.005"))
+    deployment_id = await desk.deploy(
+        user, bars.symbol, params, strategy_type="donchian_breakout", sizing=sizing
+    )
+
+    rows = await _replayed(runtime, desk, deployment_id, expected)
+
+    assert len(expected) > 5
+    assert set(result.trades["exit_reason"]) == {"signal"}  # a deployment places no stops
+    assert _paper_trades(rows) == expected
