@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util import await_only
 
+from quantdesk.db import sqlite_inline
+
 _BUSY_TIMEOUT_SECONDS = 30.0
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 _LOCK_KEY = "quantdesk_write_lock"
@@ -49,8 +51,9 @@ def create_engine(
     Writers of this process queue for SQLite's lock on an asyncio lock of the engine's,
     taken before ``BEGIN IMMEDIATE`` (also by a transaction's first write) and released at
     its commit or rollback: the next writer starts the moment the lock is free, where
-    SQLite's busy handler would sleep 1 to 100 ms between tries. ``busy_timeout`` still
-    covers other processes.
+    SQLite's busy handler would sleep 1 to 100 ms between tries. A file database runs its
+    statements on the event loop's thread (:mod:`quantdesk.db.sqlite_inline`), where a
+    writer of another process is waited out with ``await``, never inside SQLite.
     """
     if not url.startswith("sqlite"):
         return create_async_engine(
@@ -59,10 +62,13 @@ def create_engine(
             pool_pre_ping=True,
             **_pool(pool_size, max_overflow, pool_timeout, pool_recycle),
         )
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"connect_args": {"timeout": _BUSY_TIMEOUT_SECONDS}}
     if not _in_memory(url):
         options = _pool(pool_size, max_overflow, pool_timeout, pool_recycle)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **options)
+        options["async_creator"] = sqlite_inline.connector(
+            str(make_url(url).database), _BUSY_TIMEOUT_SECONDS
+        )
+    engine = create_async_engine(url, echo=echo, **options)
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     event.listen(engine.sync_engine, "savepoint", _savepoint_writes)
     event.listen(engine.sync_engine, "before_cursor_execute", _queue_first_write)
@@ -90,7 +96,6 @@ def _configure_sqlite(connection: DBAPIConnection, _record: ConnectionPoolEntry)
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
