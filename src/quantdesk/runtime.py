@@ -298,7 +298,9 @@ def build_broker_factory(
 
 
 def _paper_broker(settings: Settings, market: PaperMarket | None) -> Broker:
-    broker = PaperBroker(paper_rules(settings), participation=settings.paper_participation)
+    broker = PaperBroker(
+        paper_rules(settings), participation=settings.paper_participation, stream_answers=False
+    )
     if market is not None:
         broker.on_accept = partial(market.watch, broker)
     return broker

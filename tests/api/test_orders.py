@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import httpx
@@ -33,6 +34,17 @@ async def test_submit_same_client_id_same_body_returns_first_order(
     again = await submit(client, user, quantity="10")
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
+    listed = await client.get(ORDERS_URL, headers=user.headers)
+    assert listed.json()["total"] == 1
+
+
+async def test_submit_same_client_id_concurrently_places_one_order(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    answers = await asyncio.gather(*(submit(client, user, "twin") for _ in range(6)))
+    assert sorted(answer.status_code for answer in answers) == [200] * 5 + [201]
+    assert len({answer.json()["id"] for answer in answers}) == 1
     listed = await client.get(ORDERS_URL, headers=user.headers)
     assert listed.json()["total"] == 1
 
@@ -134,14 +146,22 @@ async def test_cancel_working_order_then_again_is_409(
     assert again.status_code == 409
 
 
-async def test_submit_when_broker_does_not_answer_leaves_order_unknown(
+async def test_submit_to_closed_paper_book_is_503_stores_nothing_and_retry_places_once(
     app: FastAPI, client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     user = await sign_in()
     broker = await app.state.trading.broker(user.id, "paper")
     await broker.close()
-    response = await submit(client, user)
-    assert (response.status_code, response.json()["status"]) == (201, "unknown")
+    refused = await submit(client, user)
+    assert refused.status_code == 503
+    assert "paper broker is not connected" in refused.json()["error"]["message"]
+    listed = await client.get(ORDERS_URL, headers=user.headers)
+    assert listed.json()["total"] == 0
+    await broker.connect()
+    placed = await submit(client, user)
+    again = await submit(client, user)
+    assert (placed.status_code, placed.json()["status"]) == (201, "accepted")
+    assert (again.status_code, again.json()["id"]) == (200, placed.json()["id"])
 
 
 async def test_read_other_users_order_is_404(client: httpx.AsyncClient, sign_in: SignIn) -> None:

@@ -15,7 +15,7 @@ from quantdesk.services.context import ServiceContext
 from quantdesk.services.users import User
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

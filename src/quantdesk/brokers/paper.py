@@ -77,6 +77,10 @@ class PaperBroker:
         clock: The time of acknowledgements, and of fills when a bar carries no time.
         on_accept: Told the symbol of every accepted order, so that whoever feeds prices
             (the platform's paper market) can start listening to that symbol.
+        stream_answers: Whether ``submit``'s own answer is also put on the event stream.
+            The platform records each answer where it submits, so its brokers leave it
+            off the stream; the stream then carries only what happens later (fills,
+            expiries, activations).
     """
 
     name = "paper"
@@ -90,6 +94,7 @@ class PaperBroker:
         timezone: str = "UTC",
         clock: Callable[[], datetime] = utc_now,
         on_accept: Callable[[str], None] | None = None,
+        stream_answers: bool = True,
     ) -> None:
         if participation is not None and not 0.0 < participation <= 1.0:
             raise ValidationError(
@@ -106,6 +111,7 @@ class PaperBroker:
         self._orders = self._book.orders
         self._order_ids = itertools.count(1)
         self.on_accept = on_accept
+        self.stream_answers = stream_answers
 
     @property
     def state(self) -> ConnectionState:
@@ -134,12 +140,14 @@ class PaperBroker:
         problem = self._problem(order)
         if problem is not None:
             update = OrderUpdate(order.client_order_id, OrderStatus.REJECTED, now, reason=problem)
-            self._stream.update(update)
+            if self.stream_answers:
+                self._stream.update(update)
             return update
         accepted = transition(order, Accepted(now, f"P{next(self._order_ids)}"))
         self._book.add(accepted)
         update = update_of(accepted, now)
-        self._stream.update(update)
+        if self.stream_answers:
+            self._stream.update(update)
         if self.on_accept is not None:
             self.on_accept(accepted.symbol)
         return update

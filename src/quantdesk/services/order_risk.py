@@ -119,7 +119,7 @@ async def stored_context(
     per_minute = config.limits.max_orders_per_minute
     since = now - timedelta(minutes=1) if per_minute is not None else None
     working, recent = await OrderRepository(ctx.session).count_working_and_since(
-        user_id, mode, since
+        user_id, mode, since, up_to=per_minute
     )
     return RiskContext(
         limits=config.limits,

@@ -3,11 +3,19 @@
 A submit checks the client order id first: the same id with the same body returns the
 order made the first time; with another body it is a conflict. A new order passes every
 risk rule of its account (a refusal is a :class:`OrderRejectedError` naming the rule and
-its numbers), is committed as ``new`` before the broker can see it, then sent, and the
-broker's answer is committed with its event. A crash in between leaves a stored ``new``
-order that start-up reconciliation settles (see :mod:`quantdesk.services.reconciliation`),
-so an order the broker may hold is never lost. A broker that does not answer in time leaves
-the order ``unknown`` until reconciliation settles it; it is never marked rejected for that.
+its numbers).
+
+For a live broker the order is committed as ``new`` before the broker can see it, then
+sent, and the broker's answer is committed with its event. A crash in between leaves a
+stored ``new`` order that start-up reconciliation settles (see
+:mod:`quantdesk.services.reconciliation`), so an order the broker may hold is never lost.
+A broker that does not answer in time leaves the order ``unknown`` until reconciliation
+settles it; it is never marked rejected for that.
+
+The paper broker's book lives in this process and dies with it, so a paper order is sent
+first and stored once, with the book's answer, in one transaction: a crash before the
+commit loses it from the book too, and the client's retry under the same client order id
+places it once.
 
 A paper deployment's order takes :func:`send_to_book`, then :func:`store_sent`: the paper
 broker's book lives in this process and dies with it, so the order is checked against that
@@ -22,6 +30,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,7 +43,7 @@ from quantdesk.db.engine import lock_for_writing
 from quantdesk.db.models import Order as OrderRow
 from quantdesk.db.repositories.base import Paged
 from quantdesk.db.repositories.orders import OrderRepository
-from quantdesk.errors import ConflictError, NotFoundError, UnavailableError
+from quantdesk.errors import ConflictError, NotFoundError, QuantDeskError, UnavailableError
 from quantdesk.ports.broker import Broker, OrderUpdate
 from quantdesk.services import bracket_exits, events, trading_config
 from quantdesk.services.context import ServiceContext
@@ -186,6 +195,8 @@ async def submit_order(ctx: ServiceContext, broker: Broker, request: OrderReques
     check_rules(order, context)
     fingerprint = request.fingerprint()
     row = _new_row(user.id, instrument.id, request, order, fingerprint, broker.name)
+    if isinstance(broker, PortfolioBook):
+        return await _submit_in_process(ctx, broker, row, order, instrument.symbol, started)
     try:
         async with ctx.session.begin_nested():
             await repository.add(row)
@@ -202,6 +213,36 @@ async def submit_order(ctx: ServiceContext, broker: Broker, request: OrderReques
     await ctx.commit()
     logger.info("order_submitted", order_id=row.id, status=row.status, mode=row.mode)
     return Submitted(row, instrument.symbol, created=True)
+
+
+async def _submit_in_process(
+    ctx: ServiceContext, broker: Broker, row: OrderRow, order: Order, symbol: str, started: float
+) -> Submitted:
+    # The book dies with this process, so an order it accepted but nobody stored is lost
+    # with it: the order is stored once, with the book's answer, in one statement.
+    answer = await broker.submit(order)
+    SUBMIT_LATENCY.observe(time.perf_counter() - started)
+    apply_to_row(row, _after(order, answer))
+    repository = OrderRepository(ctx.session)
+    try:
+        await repository.add(row)
+        _publish(ctx, row, symbol)
+        await ctx.commit()
+    except IntegrityError:
+        # the same id arrived concurrently: the book refused this copy, the first stands
+        await ctx.rollback()
+        found = await repository.get_by_client_id(row.user_id, row.client_order_id)
+        if found is None:
+            raise
+        return await _repeat(ctx, found, row.request_hash or "")
+    except BaseException:
+        if answer.status is OrderStatus.ACCEPTED:
+            # not stored, so not the book's either: nothing may fill what no one records
+            with suppress(QuantDeskError):
+                await broker.cancel(order.client_order_id)
+        raise
+    logger.info("order_submitted", order_id=row.id, status=row.status, mode=row.mode)
+    return Submitted(row, symbol, created=True)
 
 
 @dataclass(frozen=True, slots=True)

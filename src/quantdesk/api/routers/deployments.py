@@ -22,7 +22,7 @@ from quantdesk.services.deployment_runner import DeploymentRunner
 router = APIRouter(prefix="/deployments", tags=["deployments"])
 
 
-def get_runner(request: Request) -> DeploymentRunner:
+async def get_runner(request: Request) -> DeploymentRunner:
     runner: DeploymentRunner = request.app.state.deployments
     return runner
 

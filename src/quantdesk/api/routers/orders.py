@@ -20,7 +20,7 @@ Status = Literal[
 ]
 
 
-def get_trading(request: Request) -> TradingEngine:
+async def get_trading(request: Request) -> TradingEngine:
     engine: TradingEngine = request.app.state.trading
     return engine
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quantdesk.db.base import Base, one_of, reference
@@ -47,6 +47,9 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("user_id", "client_order_id"),
+        # the risk check counts a user's working orders and last minute's orders per order
+        Index("ix_orders_user_status_mode", "user_id", "status", "mode"),
+        Index("ix_orders_user_created_at", "user_id", "created_at"),
         one_of("side", ORDER_SIDES),
         one_of("type", ORDER_TYPES),
         one_of("time_in_force", TIME_IN_FORCE),

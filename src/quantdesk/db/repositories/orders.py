@@ -86,16 +86,20 @@ class OrderRepository(Repository[Order]):
         return int((await self.session.execute(statement)).scalar_one())
 
     async def count_working_and_since(
-        self, user_id: int, mode: str, since: datetime | None
+        self, user_id: int, mode: str, since: datetime | None, up_to: int | None = None
     ) -> tuple[int, int]:
         """How many of the user's orders in ``mode`` may still fill, and how many of all
-        their orders were created after ``since`` (0 without it), in one round trip."""
+        their orders were created after ``since`` (0 without it; at most ``up_to``), in one
+        round trip."""
         working = select(func.count()).where(
             Order.user_id == user_id, Order.mode == mode, Order.status.in_(WORKING_STATUSES)
         )
         columns = [working.scalar_subquery()]
         if since is not None:
-            recent = select(func.count()).where(Order.user_id == user_id, Order.created_at > since)
+            rows = select(Order.id).where(Order.user_id == user_id, Order.created_at > since)
+            if up_to is not None:
+                rows = rows.limit(up_to)
+            recent = select(func.count()).select_from(rows.subquery())
             columns.append(recent.scalar_subquery())
         counts = (await self.session.execute(select(*columns))).one()
         return int(counts[0]), int(counts[1]) if since is not None else 0
