@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -56,6 +57,24 @@ def test_decode_token_expired_rejected() -> None:
     old = access_token(now=datetime.now(UTC) - timedelta(minutes=16))
     with pytest.raises(AuthenticationError, match="has expired"):
         decode_token(SECRET, old, "access")
+
+
+def test_decode_token_accepted_once_is_rejected_after_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = access_token()
+    assert decode_token(SECRET, token, "access").user_id == 7
+    later = (datetime.now(UTC) + timedelta(minutes=16)).timestamp()
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(AuthenticationError, match="has expired"):
+        decode_token(SECRET, token, "access")
+
+
+def test_decode_token_verified_with_one_secret_is_rejected_with_another() -> None:
+    token = access_token()
+    decode_token(SECRET, token, "access")
+    with pytest.raises(AuthenticationError, match="is invalid"):
+        decode_token(SECRET + "-rotated", token, "access")
 
 
 def test_decode_token_other_type_rejected() -> None:
