@@ -103,6 +103,23 @@ async def test_bus_ready_waits_for_the_iteration_to_start(bus: Bus) -> None:
         await pending
 
 
+@pytest.mark.parametrize("turns", [0, 1, 2, 3, 5, 8])
+async def test_bus_subscriber_cancelled_while_subscribing_ends_promptly(
+    bus: Bus, turns: int
+) -> None:
+    async def follow() -> None:
+        async for _ in bus.subscribe("early-cancel"):
+            pass
+
+    task = asyncio.create_task(follow())
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    task.cancel()
+    done, _ = await asyncio.wait((task,), timeout=3)
+    assert done == {task}
+    assert task.cancelled()
+
+
 async def test_ping_answers_when_reachable(cache: Cache, bus: Bus) -> None:
     await cache.ping()
     await bus.ping()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import suppress
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from quantdesk.errors import UnavailableError
+
+_CLOSE_SECONDS = 2.0
 
 
 class RedisCache:
@@ -62,6 +66,7 @@ class RedisBus:
         unconfirmed = {self._prefix + channel for channel in channels}
         try:
             await pubsub.subscribe(*unconfirmed)
+            _raise_if_cancelled()
             async for message in pubsub.listen():
                 name = message["channel"].decode()
                 if message["type"] == "message":
@@ -71,13 +76,27 @@ class RedisBus:
                     if not unconfirmed and ready is not None:
                         ready.set()
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            await _close(pubsub)
 
     async def ping(self) -> None:
         await _ping(self._client)
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def _raise_if_cancelled() -> None:
+    # redis-py's subscribe can swallow a cancellation that arrives while it connects
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def _close(pubsub: PubSub) -> None:
+    # a shutdown must not wait on a connection that no longer answers
+    with suppress(TimeoutError):
+        async with asyncio.timeout(_CLOSE_SECONDS):
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
 
 async def _ping(client: Redis) -> None:
