@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import delete, exists, func, lambda_stmt, or_, select
 
 from quantdesk.db.models import Bar, Instrument
 from quantdesk.db.repositories.base import Paged, Repository
@@ -17,10 +17,13 @@ class InstrumentRepository(Repository[Instrument]):
 
     async def get_by_symbol(self, symbol: str, exchange: str) -> Instrument | None:
         """The instrument listed as ``symbol`` on ``exchange`` (already normalised), or None."""
-        statement = select(Instrument).where(
-            Instrument.symbol == symbol, Instrument.exchange == exchange
+        statement = lambda_stmt(
+            lambda: select(Instrument).where(
+                Instrument.symbol == symbol, Instrument.exchange == exchange
+            )
         )
-        return await self.session.scalar(statement)
+        found: Instrument | None = await self.session.scalar(statement)
+        return found
 
     async def list_by_symbol(self, symbol: str) -> Sequence[Instrument]:
         """Every listing of ``symbol``, on any exchange, in exchange order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, lambda_stmt, select
 
 from quantdesk.db.models import Instrument, Order
 from quantdesk.db.repositories.base import Paged, Repository
@@ -25,10 +25,13 @@ class OrderRepository(Repository[Order]):
 
     async def get_by_client_id(self, user_id: int, client_order_id: str) -> Order | None:
         """The user's order with this client order id, or None."""
-        statement = select(Order).where(
-            Order.user_id == user_id, Order.client_order_id == client_order_id
+        statement = lambda_stmt(
+            lambda: select(Order).where(
+                Order.user_id == user_id, Order.client_order_id == client_order_id
+            )
         )
-        return await self.session.scalar(statement)
+        found: Order | None = await self.session.scalar(statement)
+        return found
 
     async def get_with_symbol_by_client_id(
         self, user_id: int, client_order_id: str
@@ -91,18 +94,37 @@ class OrderRepository(Repository[Order]):
         """How many of the user's orders in ``mode`` may still fill, and how many of all
         their orders were created after ``since`` (0 without it; at most ``up_to``), in one
         round trip."""
-        working = select(func.count()).where(
-            Order.user_id == user_id, Order.mode == mode, Order.status.in_(WORKING_STATUSES)
+        if since is None:
+            working = lambda_stmt(
+                lambda: select(func.count()).where(
+                    Order.user_id == user_id,
+                    Order.mode == mode,
+                    Order.status.in_(WORKING_STATUSES),
+                )
+            )
+            return int((await self.session.execute(working)).scalar_one()), 0
+        cap = up_to if up_to is not None else -1  # SQL's LIMIT -1: no limit
+        both = lambda_stmt(
+            lambda: select(
+                select(func.count())
+                .where(
+                    Order.user_id == user_id,
+                    Order.mode == mode,
+                    Order.status.in_(WORKING_STATUSES),
+                )
+                .scalar_subquery(),
+                select(func.count())
+                .select_from(
+                    select(Order.id)
+                    .where(Order.user_id == user_id, Order.created_at > since)
+                    .limit(cap)
+                    .subquery()
+                )
+                .scalar_subquery(),
+            )
         )
-        columns = [working.scalar_subquery()]
-        if since is not None:
-            rows = select(Order.id).where(Order.user_id == user_id, Order.created_at > since)
-            if up_to is not None:
-                rows = rows.limit(up_to)
-            recent = select(func.count()).select_from(rows.subquery())
-            columns.append(recent.scalar_subquery())
-        counts = (await self.session.execute(select(*columns))).one()
-        return int(counts[0]), int(counts[1]) if since is not None else 0
+        counts = (await self.session.execute(both)).one()
+        return int(counts[0]), int(counts[1])
 
     async def symbols(self, instrument_ids: Sequence[int]) -> dict[int, str]:
         """The symbol of each instrument id."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import lambda_stmt, select
 
 from quantdesk.db.models import PnlSnapshot
 from quantdesk.db.repositories.base import Repository
@@ -30,13 +30,21 @@ class PnlRepository(Repository[PnlSnapshot]):
         self, user_id: int, mode: str, account: str, before: datetime
     ) -> PnlSnapshot | None:
         """The latest snapshot strictly before ``before``, or None."""
-        statement = select(PnlSnapshot).where(
-            PnlSnapshot.user_id == user_id,
-            PnlSnapshot.mode == mode,
-            PnlSnapshot.account == account,
-            PnlSnapshot.ts < before,
+        statement = lambda_stmt(
+            lambda: (
+                select(PnlSnapshot)
+                .where(
+                    PnlSnapshot.user_id == user_id,
+                    PnlSnapshot.mode == mode,
+                    PnlSnapshot.account == account,
+                    PnlSnapshot.ts < before,
+                )
+                .order_by(PnlSnapshot.ts.desc())
+                .limit(1)
+            )
         )
-        return await self.session.scalar(statement.order_by(PnlSnapshot.ts.desc()).limit(1))
+        found: PnlSnapshot | None = await self.session.scalar(statement)
+        return found
 
     async def series(
         self, user_id: int, mode: str, account: str | None, since: datetime | None

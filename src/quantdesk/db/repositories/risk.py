@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import lambda_stmt, select
 
 from quantdesk.db.models import Instrument, RiskLock, TradingConfig
 from quantdesk.db.repositories.base import Repository
@@ -18,12 +18,15 @@ class TradingConfigRepository(Repository[TradingConfig]):
 
     async def find(self, user_id: int, mode: str, account: str) -> TradingConfig | None:
         """The account's limits row, or None when never saved."""
-        statement = select(TradingConfig).where(
-            TradingConfig.user_id == user_id,
-            TradingConfig.mode == mode,
-            TradingConfig.account == account,
+        statement = lambda_stmt(
+            lambda: select(TradingConfig).where(
+                TradingConfig.user_id == user_id,
+                TradingConfig.mode == mode,
+                TradingConfig.account == account,
+            )
         )
-        return await self.session.scalar(statement)
+        found: TradingConfig | None = await self.session.scalar(statement)
+        return found
 
     async def accounts(self, user_id: int, mode: str) -> list[str]:
         """The accounts of ``mode`` whose limits the user has saved."""
@@ -40,15 +43,17 @@ class RiskLockRepository(Repository[RiskLock]):
 
     async def active(self, user_id: int, now: datetime) -> Sequence[tuple[RiskLock, str | None]]:
         """The user's unreleased locks that still run at ``now``, with their symbols."""
-        statement = (
-            select(RiskLock, Instrument.symbol)
-            .outerjoin(Instrument, RiskLock.instrument_id == Instrument.id)
-            .where(
-                RiskLock.user_id == user_id,
-                RiskLock.released_at.is_(None),
-                RiskLock.until > now,
+        statement = lambda_stmt(
+            lambda: (
+                select(RiskLock, Instrument.symbol)
+                .outerjoin(Instrument, RiskLock.instrument_id == Instrument.id)
+                .where(
+                    RiskLock.user_id == user_id,
+                    RiskLock.released_at.is_(None),
+                    RiskLock.until > now,
+                )
+                .order_by(RiskLock.until, RiskLock.id)
             )
-            .order_by(RiskLock.until, RiskLock.id)
         )
         return [(row[0], row[1]) for row in await self.session.execute(statement)]
 
