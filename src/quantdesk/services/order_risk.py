@@ -113,8 +113,7 @@ async def stored_context(
 ) -> RiskContext:
     """The risk context of ``order`` from the stored book of ``account``."""
     config = await trading_config.account_config(ctx, user_id, mode, account)
-    positions = await PositionRepository(ctx.session).for_user(user_id, mode=mode)
-    mine = [row for row, _ in positions if row.account == account]
+    mine = await PositionRepository(ctx.session).in_account(user_id, mode, account)
     held = next((row for row in mine if row.instrument_id == instrument_id), None)
     per_minute = config.limits.max_orders_per_minute
     since = now - timedelta(minutes=1) if per_minute is not None else None

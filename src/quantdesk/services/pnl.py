@@ -89,8 +89,7 @@ async def _books(
 ) -> AccountPnl:
     if known is None:
         config = await account_config(ctx, user_id, mode, account)
-        rows = await PositionRepository(ctx.session).for_user(user_id, mode=mode, account=account)
-        mine = [row for row, _symbol in rows]
+        mine = list(await PositionRepository(ctx.session).in_account(user_id, mode, account))
     else:
         config, mine = known[0], list(known[1])
     return _account_pnl(config, mine)

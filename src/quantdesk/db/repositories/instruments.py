@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, exists, func, lambda_stmt, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 
 from quantdesk.db.models import Bar, Instrument
 from quantdesk.db.repositories.base import Paged, Repository
+
+# built once: a statement made per call costs more to build than to run
+_BY_SYMBOL = select(Instrument).where(
+    Instrument.symbol == bindparam("symbol"), Instrument.exchange == bindparam("exchange")
+)
 
 
 class InstrumentRepository(Repository[Instrument]):
@@ -17,12 +22,8 @@ class InstrumentRepository(Repository[Instrument]):
 
     async def get_by_symbol(self, symbol: str, exchange: str) -> Instrument | None:
         """The instrument listed as ``symbol`` on ``exchange`` (already normalised), or None."""
-        statement = lambda_stmt(
-            lambda: select(Instrument).where(
-                Instrument.symbol == symbol, Instrument.exchange == exchange
-            )
-        )
-        found: Instrument | None = await self.session.scalar(statement)
+        params = {"symbol": symbol, "exchange": exchange}
+        found: Instrument | None = await self.session.scalar(_BY_SYMBOL, params)
         return found
 
     async def list_by_symbol(self, symbol: str) -> Sequence[Instrument]:

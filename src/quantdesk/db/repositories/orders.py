@@ -5,12 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, lambda_stmt, select
+from sqlalchemy import bindparam, func, select
 
 from quantdesk.db.models import Instrument, Order
 from quantdesk.db.repositories.base import Paged, Repository
 
 WORKING_STATUSES = ("new", "accepted", "partially_filled", "unknown")
+
+# built once, bound per call: these run before every order
+_BY_CLIENT_ID = select(Order).where(
+    Order.user_id == bindparam("user_id"), Order.client_order_id == bindparam("client_order_id")
+)
+_WORKING_COUNT = (
+    select(func.count())
+    .where(
+        Order.user_id == bindparam("user_id"),
+        Order.mode == bindparam("mode"),
+        Order.status.in_(WORKING_STATUSES),
+    )
+    .scalar_subquery()
+)
+_SINCE_COUNT = (
+    select(func.count())
+    .select_from(
+        select(Order.id)
+        .where(Order.user_id == bindparam("user_id"), Order.created_at > bindparam("since"))
+        .limit(bindparam("cap"))
+        .subquery()
+    )
+    .scalar_subquery()
+)
+_WORKING_ONLY = select(_WORKING_COUNT)
+_WORKING_AND_SINCE = select(_WORKING_COUNT, _SINCE_COUNT)
 
 
 class OrderRepository(Repository[Order]):
@@ -25,12 +51,8 @@ class OrderRepository(Repository[Order]):
 
     async def get_by_client_id(self, user_id: int, client_order_id: str) -> Order | None:
         """The user's order with this client order id, or None."""
-        statement = lambda_stmt(
-            lambda: select(Order).where(
-                Order.user_id == user_id, Order.client_order_id == client_order_id
-            )
-        )
-        found: Order | None = await self.session.scalar(statement)
+        params = {"user_id": user_id, "client_order_id": client_order_id}
+        found: Order | None = await self.session.scalar(_BY_CLIENT_ID, params)
         return found
 
     async def get_with_symbol_by_client_id(
@@ -95,35 +117,11 @@ class OrderRepository(Repository[Order]):
         their orders were created after ``since`` (0 without it; at most ``up_to``), in one
         round trip."""
         if since is None:
-            working = lambda_stmt(
-                lambda: select(func.count()).where(
-                    Order.user_id == user_id,
-                    Order.mode == mode,
-                    Order.status.in_(WORKING_STATUSES),
-                )
-            )
-            return int((await self.session.execute(working)).scalar_one()), 0
+            params = {"user_id": user_id, "mode": mode}
+            return int((await self.session.execute(_WORKING_ONLY, params)).scalar_one()), 0
         cap = up_to if up_to is not None else -1  # SQL's LIMIT -1: no limit
-        both = lambda_stmt(
-            lambda: select(
-                select(func.count())
-                .where(
-                    Order.user_id == user_id,
-                    Order.mode == mode,
-                    Order.status.in_(WORKING_STATUSES),
-                )
-                .scalar_subquery(),
-                select(func.count())
-                .select_from(
-                    select(Order.id)
-                    .where(Order.user_id == user_id, Order.created_at > since)
-                    .limit(cap)
-                    .subquery()
-                )
-                .scalar_subquery(),
-            )
-        )
-        counts = (await self.session.execute(both)).one()
+        params = {"user_id": user_id, "mode": mode, "since": since, "cap": cap}
+        counts = (await self.session.execute(_WORKING_AND_SINCE, params)).one()
         return int(counts[0]), int(counts[1])
 
     async def symbols(self, instrument_ids: Sequence[int]) -> dict[int, str]:

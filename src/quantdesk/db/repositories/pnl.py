@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import lambda_stmt, select
+from sqlalchemy import bindparam, select
 
 from quantdesk.db.models import PnlSnapshot
 from quantdesk.db.repositories.base import Repository
+
+_LAST_BEFORE = (
+    select(PnlSnapshot)
+    .where(
+        PnlSnapshot.user_id == bindparam("user_id"),
+        PnlSnapshot.mode == bindparam("mode"),
+        PnlSnapshot.account == bindparam("account"),
+        PnlSnapshot.ts < bindparam("before"),
+    )
+    .order_by(PnlSnapshot.ts.desc())
+    .limit(1)
+)
 
 
 class PnlRepository(Repository[PnlSnapshot]):
@@ -30,20 +42,8 @@ class PnlRepository(Repository[PnlSnapshot]):
         self, user_id: int, mode: str, account: str, before: datetime
     ) -> PnlSnapshot | None:
         """The latest snapshot strictly before ``before``, or None."""
-        statement = lambda_stmt(
-            lambda: (
-                select(PnlSnapshot)
-                .where(
-                    PnlSnapshot.user_id == user_id,
-                    PnlSnapshot.mode == mode,
-                    PnlSnapshot.account == account,
-                    PnlSnapshot.ts < before,
-                )
-                .order_by(PnlSnapshot.ts.desc())
-                .limit(1)
-            )
-        )
-        found: PnlSnapshot | None = await self.session.scalar(statement)
+        params = {"user_id": user_id, "mode": mode, "account": account, "before": before}
+        found: PnlSnapshot | None = await self.session.scalar(_LAST_BEFORE, params)
         return found
 
     async def series(

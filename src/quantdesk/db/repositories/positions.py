@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from quantdesk.db.models import Instrument, Position
 from quantdesk.db.repositories.base import Repository
+
+# built once, bound per call: the risk check reads an account's positions for every order
+_IN_ACCOUNT = select(Position).where(
+    Position.user_id == bindparam("user_id"),
+    Position.mode == bindparam("mode"),
+    Position.account == bindparam("account"),
+)
 
 
 class PositionRepository(Repository[Position]):
@@ -26,6 +33,11 @@ class PositionRepository(Repository[Position]):
             Position.account == account,
         )
         return await self.session.scalar(statement)
+
+    async def in_account(self, user_id: int, mode: str, account: str) -> Sequence[Position]:
+        """Every position of one account, flat ones included, in no particular order."""
+        params = {"user_id": user_id, "mode": mode, "account": account}
+        return list(await self.session.scalars(_IN_ACCOUNT, params))
 
     async def for_user(
         self,

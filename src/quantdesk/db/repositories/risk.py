@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import lambda_stmt, select
+from sqlalchemy import bindparam, select
 
 from quantdesk.db.models import Instrument, RiskLock, TradingConfig
 from quantdesk.db.repositories.base import Repository
+
+# built once, bound per call: both run before every order
+_CONFIG = select(TradingConfig).where(
+    TradingConfig.user_id == bindparam("user_id"),
+    TradingConfig.mode == bindparam("mode"),
+    TradingConfig.account == bindparam("account"),
+)
+_ACTIVE_LOCKS = (
+    select(RiskLock, Instrument.symbol)
+    .outerjoin(Instrument, RiskLock.instrument_id == Instrument.id)
+    .where(
+        RiskLock.user_id == bindparam("user_id"),
+        RiskLock.released_at.is_(None),
+        RiskLock.until > bindparam("now"),
+    )
+    .order_by(RiskLock.until, RiskLock.id)
+)
 
 
 class TradingConfigRepository(Repository[TradingConfig]):
@@ -18,14 +35,8 @@ class TradingConfigRepository(Repository[TradingConfig]):
 
     async def find(self, user_id: int, mode: str, account: str) -> TradingConfig | None:
         """The account's limits row, or None when never saved."""
-        statement = lambda_stmt(
-            lambda: select(TradingConfig).where(
-                TradingConfig.user_id == user_id,
-                TradingConfig.mode == mode,
-                TradingConfig.account == account,
-            )
-        )
-        found: TradingConfig | None = await self.session.scalar(statement)
+        params = {"user_id": user_id, "mode": mode, "account": account}
+        found: TradingConfig | None = await self.session.scalar(_CONFIG, params)
         return found
 
     async def accounts(self, user_id: int, mode: str) -> list[str]:
@@ -43,19 +54,8 @@ class RiskLockRepository(Repository[RiskLock]):
 
     async def active(self, user_id: int, now: datetime) -> Sequence[tuple[RiskLock, str | None]]:
         """The user's unreleased locks that still run at ``now``, with their symbols."""
-        statement = lambda_stmt(
-            lambda: (
-                select(RiskLock, Instrument.symbol)
-                .outerjoin(Instrument, RiskLock.instrument_id == Instrument.id)
-                .where(
-                    RiskLock.user_id == user_id,
-                    RiskLock.released_at.is_(None),
-                    RiskLock.until > now,
-                )
-                .order_by(RiskLock.until, RiskLock.id)
-            )
-        )
-        return [(row[0], row[1]) for row in await self.session.execute(statement)]
+        rows = await self.session.execute(_ACTIVE_LOCKS, {"user_id": user_id, "now": now})
+        return [(row[0], row[1]) for row in rows]
 
     async def get_for_user(self, lock_id: int, user_id: int) -> RiskLock | None:
         """The user's lock with this id; another user's is None."""
