@@ -20,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util import await_only
 
 from quantdesk.db import sqlite_inline
+from quantdesk.db.sqlite_checkpoint import JOURNAL_SIZE_LIMIT, WalCheckpointer
 
 _BUSY_TIMEOUT_SECONDS = 30.0
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
@@ -70,6 +71,8 @@ def create_engine(
         )
     engine = create_async_engine(url, echo=echo, **options)
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    if not _in_memory(url):
+        _checkpoint_in_background(engine, str(make_url(url).database))
     event.listen(engine.sync_engine, "savepoint", _savepoint_writes)
     event.listen(engine.sync_engine, "before_cursor_execute", _queue_first_write)
     event.listen(engine.sync_engine.pool, "checkin", _release_on_checkin)
@@ -97,6 +100,22 @@ def _configure_sqlite(connection: DBAPIConnection, _record: ConnectionPoolEntry)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _checkpoint_in_background(engine: AsyncEngine, path: str) -> None:
+    """Checkpoint the log from a thread while the engine has connections (see
+    :mod:`quantdesk.db.sqlite_checkpoint`); the engine's own commits never do."""
+    checkpointer = WalCheckpointer(path)
+
+    def configure(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        cursor.close()
+        checkpointer.start()
+
+    event.listen(engine.sync_engine, "connect", configure)
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: checkpointer.stop())
 
 
 def _savepoint_writes(connection: Connection, _name: str | None) -> None:
