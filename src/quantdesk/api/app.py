@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from quantdesk import __version__
 from quantdesk.api.errors import install_error_handlers
+from quantdesk.api.heap import settle_heap
 from quantdesk.api.job_metrics import job_metrics
 from quantdesk.api.middleware import install_middleware
 from quantdesk.api.routers import (
@@ -114,6 +115,8 @@ def create_app(
                 await app.state.reconciler.start_up()
                 await app.state.deployments.restore()
                 app.state.reconciler.start()
+                if settings.env != "test":
+                    settle_heap()
                 yield
         finally:
             await app.state.reconciler.close()
