@@ -9,10 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, one_of, reference
+from quantdesk.db.base import Base, UTCDateTime, one_of, reference, utcnow
 from quantdesk.db.models.strategies import TRADING_MODES
 
 ORDER_SIDES = ("buy", "sell")
@@ -65,8 +65,8 @@ class Order(Base):
     instrument_id: Mapped[int] = reference("instruments", ondelete="RESTRICT")
     parent_order_id: Mapped[int | None] = reference("orders", ondelete="SET NULL")
     client_order_id: Mapped[str] = mapped_column(String(64))
-    broker_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    oco_group: Mapped[str | None] = mapped_column(String(64), index=True)
+    broker_order_id: Mapped[str | None] = mapped_column(String(64))
+    oco_group: Mapped[str | None] = mapped_column(String(64))
     bracket: Mapped[str | None] = mapped_column(String(16))
     stop_loss: Mapped[Decimal | None]
     take_profit: Mapped[Decimal | None]
@@ -87,10 +87,14 @@ class Order(Base):
     mode: Mapped[str] = mapped_column(String(16), default="paper", server_default="paper")
     account: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     broker: Mapped[str] = mapped_column(String(32), default="paper", server_default="paper")
-    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
-    filled_at: Mapped[datetime | None] = mapped_column(index=True)
+    submitted_at: Mapped[datetime | None]
+    filled_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     status_history: Mapped[list[Any]] = mapped_column(default=list)
+    # every index is written by each new order; the user's own (user_id, created_at) serves
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
+    )
 
 
 class Fill(Base):
