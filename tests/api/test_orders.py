@@ -73,6 +73,27 @@ async def test_submit_over_max_orders_per_minute_is_422_naming_the_rule(
     assert refused.json()["error"]["details"]["actual"] == "3"
 
 
+async def test_submit_over_max_open_orders_counts_working_orders_only(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    limits = {"limits": {"max_open_orders": 2}}
+    put = await client.put("/api/v1/trading/config", json=limits, headers=user.headers)
+    assert put.status_code == 200
+    resting = {"type": "limit", "limit_price": "100"}
+    first = await submit(client, user, "o1", **resting)
+    statuses = [first.status_code, (await submit(client, user, "o2", **resting)).status_code]
+    assert statuses == [201, 201]
+    refused = await submit(client, user, "o3", **resting)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"]["rule"] == "max_open_orders"
+    assert refused.json()["error"]["details"]["limit"] == "2"
+    # a cancelled order no longer counts
+    order_id = first.json()["id"]
+    assert (await client.delete(f"{ORDERS_URL}/{order_id}", headers=user.headers)).is_success
+    assert (await submit(client, user, "o4", **resting)).status_code == 201
+
+
 async def test_submit_over_max_order_value_is_422_naming_the_rule(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:

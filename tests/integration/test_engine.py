@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from quantdesk.db import engine as engine_module
 from quantdesk.db.base import Base
 from quantdesk.db.engine import (
     create_engine,
@@ -95,7 +96,31 @@ def test_create_engine_postgres_url_sizes_pool_from_arguments() -> None:
     assert pool._max_overflow == 3  # type: ignore[attr-defined]
     assert pool._timeout == 4.5  # type: ignore[attr-defined]
     assert pool._recycle == 600
-    assert pool._pre_ping is True
+    assert pool._pre_ping is False  # pinged only after sitting idle, see below
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_postgres_connection_killed_while_idle_is_replaced_before_use(
+    postgres_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if postgres_url is None:
+        pytest.skip("needs TEST_DATABASE_URL")
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)  # every pooled use is "idle"
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            first = await connection.scalar(text("SELECT pg_backend_pid()"))
+        async with engine.connect() as connection:  # pinged, alive: the same connection
+            assert await connection.scalar(text("SELECT pg_backend_pid()")) == first
+        killer = create_engine(postgres_url)
+        async with killer.connect() as connection:
+            await connection.execute(text(f"SELECT pg_terminate_backend({first})"))
+        await killer.dispose()
+        async with engine.connect() as connection:
+            replaced = await connection.scalar(text("SELECT pg_backend_pid()"))
+        assert replaced != first
+    finally:
+        await engine.dispose()
 
 
 async def _counting_writers(engine: AsyncEngine, savepoint: bool) -> list[int]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +26,8 @@ from quantdesk.db.sqlite_checkpoint import JOURNAL_SIZE_LIMIT, WalCheckpointer
 _BUSY_TIMEOUT_SECONDS = 30.0
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 _LOCK_KEY = "quantdesk_write_lock"
+_CHECKED_IN_AT = "quantdesk_checked_in_at"
+IDLE_PING_SECONDS = 10.0
 
 
 def create_engine(
@@ -57,12 +60,11 @@ def create_engine(
     writer of another process is waited out with ``await``, never inside SQLite.
     """
     if not url.startswith("sqlite"):
-        return create_async_engine(
-            url,
-            echo=echo,
-            pool_pre_ping=True,
-            **_pool(pool_size, max_overflow, pool_timeout, pool_recycle),
+        engine = create_async_engine(
+            url, echo=echo, **_pool(pool_size, max_overflow, pool_timeout, pool_recycle)
         )
+        _ping_when_idle(engine, IDLE_PING_SECONDS)
+        return engine
     options: dict[str, Any] = {"connect_args": {"timeout": _BUSY_TIMEOUT_SECONDS}}
     if not _in_memory(url):
         options = _pool(pool_size, max_overflow, pool_timeout, pool_recycle)
@@ -78,6 +80,36 @@ def create_engine(
     event.listen(engine.sync_engine.pool, "checkin", _release_on_checkin)
     _release_after_transaction(engine.sync_engine.dialect)
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Check a pooled connection before use when it sat idle for ``idle_seconds`` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` checks at every checkout, which on asyncpg is three round
+    trips (begin, an empty query, rollback): more than half of what a simple request asks
+    of the server. A connection used a moment ago is almost surely alive; one that slept
+    may have been cut by a restart or a firewall. A dead one found here is replaced before
+    the request sees it; one that dies between uses fails that use, and SQLAlchemy then
+    recycles the whole pool.
+    """
+    dialect = engine.sync_engine.dialect
+
+    def checked_in(_dbapi: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    def checked_out(dbapi: DBAPIConnection, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        last = record.info.get(_CHECKED_IN_AT)
+        if last is None or time.monotonic() - last < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi, None):
+                raise DisconnectionError(str(error)) from error
+            raise
+
+    event.listen(engine.sync_engine.pool, "checkin", checked_in)
+    event.listen(engine.sync_engine.pool, "checkout", checked_out)
 
 
 def _pool(size: int, overflow: int, timeout: float, recycle: int) -> dict[str, Any]:

@@ -21,12 +21,12 @@ from typing import Protocol, runtime_checkable
 
 import structlog
 
+from quantdesk.db.repositories.order_checks import AccountFacts, OrderCheckRepository
 from quantdesk.db.repositories.orders import OrderRepository
-from quantdesk.db.repositories.positions import PositionRepository
 from quantdesk.errors import ValidationError
 from quantdesk.services import trading_config
 from quantdesk.services.context import ServiceContext
-from quantdesk.services.pnl import daily_pnl
+from quantdesk.services.pnl import daily_pnl, day_start
 from quantdesk.trading.money import ZERO
 from quantdesk.trading.orders import Order
 from quantdesk.trading.portfolio import Portfolio
@@ -34,9 +34,11 @@ from quantdesk.trading.protections import Lock
 from quantdesk.trading.risk import RiskContext, RiskLimits, RiskRejectedError, check_order
 
 __all__ = [
+    "AccountFacts",
     "AccountRules",
     "OrderRejectedError",
     "PortfolioBook",
+    "account_facts",
     "account_rules",
     "book_context",
     "check_rules",
@@ -102,6 +104,33 @@ def book_context(
     )
 
 
+async def account_facts(
+    ctx: ServiceContext,
+    user_id: int,
+    mode: str,
+    account: str,
+    now: datetime,
+    *,
+    client_order_id: str = "",
+    symbol: str = "",
+    exchange: str = "",
+) -> AccountFacts:
+    """Read, in one round trip, what a new order's checks start from (see
+    :mod:`quantdesk.db.repositories.order_checks`); the client order id and the instrument
+    are looked up when given."""
+    return await OrderCheckRepository(ctx.session).facts(
+        user_id=user_id,
+        mode=mode,
+        account=account,
+        client_order_id=client_order_id,
+        symbol=symbol,
+        exchange=exchange,
+        day_start=day_start(now),
+        now=now,
+        since=now - timedelta(minutes=1),
+    )
+
+
 async def stored_context(
     ctx: ServiceContext,
     user_id: int,
@@ -110,27 +139,30 @@ async def stored_context(
     order: Order,
     instrument_id: int,
     now: datetime,
+    facts: AccountFacts | None = None,
 ) -> RiskContext:
-    """The risk context of ``order`` from the stored book of ``account``."""
-    config = await trading_config.account_config(ctx, user_id, mode, account)
-    mine = await PositionRepository(ctx.session).in_account(user_id, mode, account)
+    """The risk context of ``order`` from the stored book of ``account``.
+
+    ``facts`` are the account's, when the caller read them already (:func:`account_facts`).
+    Protections are read only when one is in force.
+    """
+    facts = facts or await account_facts(ctx, user_id, mode, account, now)
+    config = trading_config.config_from(mode, account, facts.limits, facts.initial_cash)
+    limits = config.limits
+    mine = facts.positions
     held = next((row for row in mine if row.instrument_id == instrument_id), None)
-    per_minute = config.limits.max_orders_per_minute
-    since = now - timedelta(minutes=1) if per_minute is not None else None
-    working, recent = await OrderRepository(ctx.session).count_working_and_since(
-        user_id, mode, since, up_to=per_minute
-    )
+    locks = await trading_config.active_locks(ctx, user_id, now) if facts.active_locks else []
     return RiskContext(
-        limits=config.limits,
+        limits=limits,
         now=now,
-        price=_price(order, held.last_price if held else None, config.limits),
+        price=_price(order, held.last_price if held else None, limits),
         position=held.quantity if held else ZERO,
         gross_exposure=sum((abs(row.quantity * (row.last_price or ZERO)) for row in mine), ZERO),
-        open_orders=working,
-        daily_pnl=await daily_pnl(ctx, user_id, mode, account, now, known=(config, mine)),
-        # the rule only counts the last minute's orders, up to its limit: count, do not load
-        recent_orders=(now,) * min(recent, per_minute or 0),
-        locks=await trading_config.active_locks(ctx, user_id, now),
+        open_orders=facts.working_orders,
+        daily_pnl=daily_pnl(config, mine, facts.day_start_equity),
+        # counted, not loaded, and only up to the limit: the rule compares the two
+        recent_orders=(now,) * facts.recent_orders,
+        locks=locks,
     )
 
 

@@ -47,12 +47,13 @@ from quantdesk.errors import ConflictError, NotFoundError, QuantDeskError, Unava
 from quantdesk.ports.broker import Broker, OrderUpdate
 from quantdesk.services import bracket_exits, events, trading_config
 from quantdesk.services.context import ServiceContext
-from quantdesk.services.instruments import ensure_instrument
+from quantdesk.services.instruments import ensure_instrument, normalize_exchange, normalize_symbol
 from quantdesk.services.order_records import apply_to_row, order_payload, to_order
 from quantdesk.services.order_risk import (
     AccountRules,
     OrderRejectedError,
     PortfolioBook,
+    account_facts,
     account_rules,
     book_context,
     check_rules,
@@ -182,21 +183,35 @@ async def submit_order(ctx: ServiceContext, broker: Broker, request: OrderReques
     user = require_actor(ctx)
     trading_config.check_mode(request.mode)
     repository = OrderRepository(ctx.session)
-    existing = await repository.get_by_client_id(user.id, request.client_order_id)
-    if existing is not None:
-        return await _repeat(ctx, existing, request.fingerprint())
     now = datetime.now(UTC)
-    instrument = await ensure_instrument(ctx, request.symbol)
-    order = request.to_order(instrument.symbol, now)
+    symbol = normalize_symbol(request.symbol)
+    facts = await account_facts(
+        ctx,
+        user.id,
+        request.mode,
+        request.account,
+        now,
+        client_order_id=request.client_order_id,
+        symbol=symbol,
+        exchange=normalize_exchange(""),
+    )
+    if facts.order_id is not None:
+        existing = await repository.get_by_client_id(user.id, request.client_order_id)
+        if existing is not None:
+            return await _repeat(ctx, existing, request.fingerprint())
+    instrument_id = facts.instrument_id
+    if instrument_id is None:
+        instrument_id = (await ensure_instrument(ctx, symbol)).id
+    order = request.to_order(symbol, now)
     started = time.perf_counter()
     context = await stored_context(
-        ctx, user.id, request.mode, request.account, order, instrument.id, now
+        ctx, user.id, request.mode, request.account, order, instrument_id, now, facts
     )
     check_rules(order, context)
     fingerprint = request.fingerprint()
-    row = _new_row(user.id, instrument.id, request, order, fingerprint, broker.name)
+    row = _new_row(user.id, instrument_id, request, order, fingerprint, broker.name)
     if isinstance(broker, PortfolioBook):
-        return await _submit_in_process(ctx, broker, row, order, instrument.symbol, started)
+        return await _submit_in_process(ctx, broker, row, order, symbol, started)
     try:
         async with ctx.session.begin_nested():
             await repository.add(row)
@@ -208,11 +223,11 @@ async def submit_order(ctx: ServiceContext, broker: Broker, request: OrderReques
         return await _repeat(ctx, found, fingerprint)
     await ctx.commit()
     answer = await _send(broker, order)
-    await _record_answer(ctx, row, instrument.symbol, answer)
+    await _record_answer(ctx, row, symbol, answer)
     SUBMIT_LATENCY.observe(time.perf_counter() - started)
     await ctx.commit()
     logger.info("order_submitted", order_id=row.id, status=row.status, mode=row.mode)
-    return Submitted(row, instrument.symbol, created=True)
+    return Submitted(row, symbol, created=True)
 
 
 async def _submit_in_process(

@@ -33,7 +33,15 @@ from quantdesk.services.trading_config import (
 from quantdesk.services.users import require_actor
 from quantdesk.trading.money import ZERO
 
-__all__ = ["AccountPnl", "DailyPnl", "PnlReport", "daily_pnl", "pnl_report", "record_snapshot"]
+__all__ = [
+    "AccountPnl",
+    "DailyPnl",
+    "PnlReport",
+    "daily_pnl",
+    "day_start",
+    "pnl_report",
+    "record_snapshot",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,53 +88,33 @@ class PnlReport:
     accounts: list[AccountPnl]
 
 
-async def _books(
-    ctx: ServiceContext,
-    user_id: int,
-    mode: str,
-    account: str,
-    known: tuple[AccountConfig, Sequence[Position]] | None = None,
-) -> AccountPnl:
-    if known is None:
-        config = await account_config(ctx, user_id, mode, account)
-        mine = list(await PositionRepository(ctx.session).in_account(user_id, mode, account))
-    else:
-        config, mine = known[0], list(known[1])
+async def _books(ctx: ServiceContext, user_id: int, mode: str, account: str) -> AccountPnl:
+    config = await account_config(ctx, user_id, mode, account)
+    mine = await PositionRepository(ctx.session).in_account(user_id, mode, account)
     return _account_pnl(config, mine)
 
 
-async def daily_pnl(
-    ctx: ServiceContext,
-    user_id: int,
-    mode: str,
-    account: str,
-    now: datetime,
-    known: tuple[AccountConfig, Sequence[Position]] | None = None,
-) -> Decimal:
-    """Equity now minus equity when ``now``'s UTC day began.
+def day_start(now: datetime) -> datetime:
+    """Midnight UTC of ``now``'s day: where daily P&L counts from."""
+    return datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
 
-    ``known`` is the account's configuration and positions when the caller has read them
-    already (the order risk check), so they are not read again.
-    """
-    books = await _books(ctx, user_id, mode, account, known)
-    start = await _day_start_equity(ctx, user_id, mode, account, now, known)
-    return books.equity - start
+
+def daily_pnl(
+    config: AccountConfig, positions: Sequence[Position], day_start_equity: Decimal | None
+) -> Decimal:
+    """Equity of ``positions`` now minus the equity when the day began, which is the last
+    snapshot before midnight UTC or, before any, the starting cash."""
+    start = config.initial_cash if day_start_equity is None else day_start_equity
+    return _account_pnl(config, positions).equity - start
 
 
 async def _day_start_equity(
-    ctx: ServiceContext,
-    user_id: int,
-    mode: str,
-    account: str,
-    now: datetime,
-    known: tuple[AccountConfig, Sequence[Position]] | None = None,
+    ctx: ServiceContext, user_id: int, mode: str, account: str, now: datetime
 ) -> Decimal:
-    start = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
-    before = await PnlRepository(ctx.session).last_before(user_id, mode, account, start)
+    before = await PnlRepository(ctx.session).last_before(user_id, mode, account, day_start(now))
     if before is not None:
         return before.equity
-    config = known[0] if known else await account_config(ctx, user_id, mode, account)
-    return config.initial_cash
+    return (await account_config(ctx, user_id, mode, account)).initial_cash
 
 
 async def record_snapshot(

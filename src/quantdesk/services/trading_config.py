@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import structlog
 
@@ -84,8 +85,17 @@ async def account_config(
     """The account's saved configuration, or the defaults when none was saved."""
     row = await TradingConfigRepository(ctx.session).find(user_id, check_mode(mode), account)
     if row is None:
+        return config_from(mode, account, None, None)
+    return config_from(mode, account, row.limits, row.initial_cash)
+
+
+def config_from(
+    mode: str, account: str, limits: dict[str, Any] | None, initial_cash: Decimal | None
+) -> AccountConfig:
+    """The configuration of a stored limits row's values; the defaults for a missing row."""
+    if limits is None or initial_cash is None:
         return AccountConfig(mode, account, RiskLimits(), DEFAULT_INITIAL_CASH)
-    return AccountConfig(mode, account, RiskLimits.model_validate(row.limits), row.initial_cash)
+    return AccountConfig(mode, account, RiskLimits.model_validate(limits), initial_cash)
 
 
 async def update_config(

@@ -12,31 +12,10 @@ from quantdesk.db.repositories.base import Paged, Repository
 
 WORKING_STATUSES = ("new", "accepted", "partially_filled", "unknown")
 
-# built once, bound per call: these run before every order
+# built once, bound per call: a repeated client order id is looked up by it
 _BY_CLIENT_ID = select(Order).where(
     Order.user_id == bindparam("user_id"), Order.client_order_id == bindparam("client_order_id")
 )
-_WORKING_COUNT = (
-    select(func.count())
-    .where(
-        Order.user_id == bindparam("user_id"),
-        Order.mode == bindparam("mode"),
-        Order.status.in_(WORKING_STATUSES),
-    )
-    .scalar_subquery()
-)
-_SINCE_COUNT = (
-    select(func.count())
-    .select_from(
-        select(Order.id)
-        .where(Order.user_id == bindparam("user_id"), Order.created_at > bindparam("since"))
-        .limit(bindparam("cap"))
-        .subquery()
-    )
-    .scalar_subquery()
-)
-_WORKING_ONLY = select(_WORKING_COUNT)
-_WORKING_AND_SINCE = select(_WORKING_COUNT, _SINCE_COUNT)
 
 
 class OrderRepository(Repository[Order]):
@@ -109,20 +88,6 @@ class OrderRepository(Repository[Order]):
         """How many of the user's orders were created after ``since``."""
         statement = select(func.count()).where(Order.user_id == user_id, Order.created_at > since)
         return int((await self.session.execute(statement)).scalar_one())
-
-    async def count_working_and_since(
-        self, user_id: int, mode: str, since: datetime | None, up_to: int | None = None
-    ) -> tuple[int, int]:
-        """How many of the user's orders in ``mode`` may still fill, and how many of all
-        their orders were created after ``since`` (0 without it; at most ``up_to``), in one
-        round trip."""
-        if since is None:
-            params = {"user_id": user_id, "mode": mode}
-            return int((await self.session.execute(_WORKING_ONLY, params)).scalar_one()), 0
-        cap = up_to if up_to is not None else -1  # SQL's LIMIT -1: no limit
-        params = {"user_id": user_id, "mode": mode, "since": since, "cap": cap}
-        counts = (await self.session.execute(_WORKING_AND_SINCE, params)).one()
-        return int(counts[0]), int(counts[1])
 
     async def symbols(self, instrument_ids: Sequence[int]) -> dict[int, str]:
         """The symbol of each instrument id."""
