@@ -189,3 +189,16 @@ async def test_sqlite_rolled_back_writer_hands_the_lock_on(sqlite_engine: AsyncE
         await second.commit()
     async with sqlite_engine.connect() as connection:
         assert (await connection.scalars(text("SELECT n FROM counter"))).all() == [2]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_writer_cancelled_in_the_turn_the_lock_frees_ends_cancelled() -> None:
+    lock = asyncio.Lock()
+    await lock.acquire()
+    waiter = asyncio.create_task(engine_module._acquire(lock))
+    await asyncio.sleep(0)  # the writer now waits for the lock
+    lock.release()  # hands the lock to the writer...
+    waiter.cancel()  # ...in the same turn as the writer's task is cancelled
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert not lock.locked()  # nobody is left holding it

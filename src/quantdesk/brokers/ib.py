@@ -275,7 +275,8 @@ class IbBroker:
         self._ids_synced.clear()
         self.ib.client.reqIds(-1)  # type: ignore[no-untyped-call]  # ib_async's client is unannotated
         try:
-            await asyncio.wait_for(self._ids_synced.wait(), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                await self._ids_synced.wait()
         except TimeoutError:
             logger.warning("ib_next_valid_id_missing")
         known = [trade.order.orderId for trade in self.ib.trades()]
@@ -329,7 +330,8 @@ class IbBroker:
         if waiter is None:
             return pending
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                return await asyncio.shield(waiter)
         except TimeoutError:
             raise BrokerTimeoutError(
                 f"IB did not acknowledge order {pending.client_order_id} within {self.timeout} s; "

@@ -190,8 +190,12 @@ def _write_lock(connection: Connection) -> asyncio.Lock:
 
 
 async def _acquire(lock: asyncio.Lock) -> None:
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when it is
+    # cancelled in the turn the lock frees, so the cancel is lost and the lock kept (a
+    # stopped deployment went on trading and its stop waited forever)
     try:
-        await asyncio.wait_for(lock.acquire(), _BUSY_TIMEOUT_SECONDS)
+        async with asyncio.timeout(_BUSY_TIMEOUT_SECONDS):
+            await lock.acquire()
     except TimeoutError:
         raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked")) from None
 

@@ -146,7 +146,8 @@ class DaskExecutor:
         reported = self._reported.get(key)
         if reported is not None and ran:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(reported.wait(), REPORTS_GRACE_SECONDS)
+                async with asyncio.timeout(REPORTS_GRACE_SECONDS):
+                    await reported.wait()
         self._reported.pop(key, None)
         self._callbacks.pop(key, None)
 

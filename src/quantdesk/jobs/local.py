@@ -191,7 +191,8 @@ class ProcessPoolExecutorAdapter:
         reported = self._reported.get(task_id)
         if reported is not None and ran:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(reported.wait(), REPORTS_GRACE_SECONDS)
+                async with asyncio.timeout(REPORTS_GRACE_SECONDS):
+                    await reported.wait()
         self._reported.pop(task_id, None)
         self._callbacks.pop(task_id, None)
 

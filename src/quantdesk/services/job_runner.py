@@ -183,7 +183,8 @@ class JobRunner:
             except Exception:
                 logger.exception("job_claim_failed", worker_id=self.worker_id)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
+                async with asyncio.timeout(self.options.poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _claim(self) -> None:
