@@ -13,7 +13,6 @@ so a refusal names the same rule and numbers on either path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,7 +21,6 @@ from typing import Protocol, runtime_checkable
 import structlog
 
 from quantdesk.db.repositories.order_checks import AccountFacts, OrderCheckRepository
-from quantdesk.db.repositories.orders import OrderRepository
 from quantdesk.errors import ValidationError
 from quantdesk.services import trading_config
 from quantdesk.services.context import ServiceContext
@@ -77,12 +75,12 @@ class AccountRules:
 async def account_rules(
     ctx: ServiceContext, user_id: int, mode: str, account: str, now: datetime
 ) -> AccountRules:
-    """Read what a paper deployment's next order is checked against besides the book."""
-    config = await trading_config.account_config(ctx, user_id, mode, account)
-    orders = OrderRepository(ctx.session)
-    recent = await _recent(orders, user_id, now, config.limits.max_orders_per_minute)
-    locks = await trading_config.active_locks(ctx, user_id, now)
-    return AccountRules(config.limits, tuple(locks), len(recent))
+    """Read what a paper deployment's next order is checked against besides the book: the
+    same one read as an order through the API (:func:`account_facts`)."""
+    facts = await account_facts(ctx, user_id, mode, account, now)
+    config = trading_config.config_from(mode, account, facts.limits, facts.initial_cash)
+    locks = await trading_config.active_locks(ctx, user_id, now) if facts.active_locks else []
+    return AccountRules(config.limits, tuple(locks), facts.recent_orders)
 
 
 def book_context(
@@ -173,16 +171,6 @@ def check_rules(order: Order, context: RiskContext) -> None:
     except RiskRejectedError as error:
         logger.info("order_risk_rejected", rule=error.rule)
         raise OrderRejectedError(error.message, details=error.details) from None
-
-
-async def _recent(
-    orders: OrderRepository, user_id: int, now: datetime, limit: int | None
-) -> Sequence[datetime]:
-    # the rule only counts the last minute's orders, up to its limit: count, do not load them
-    if limit is None:
-        return ()
-    count = await orders.count_since(user_id, now - timedelta(minutes=1))
-    return (now,) * min(count, limit)
 
 
 def _price(order: Order, last: Decimal | None, limits: RiskLimits) -> Decimal:

@@ -1,11 +1,10 @@
-"""Queries on orders: owner-scoped lookups, the working set, and recent submissions."""
+"""Queries on orders: owner-scoped lookups by id and client order id, and the working set."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from quantdesk.db.models import Instrument, Order
 from quantdesk.db.repositories.base import Paged, Repository
@@ -83,11 +82,6 @@ class OrderRepository(Repository[Order]):
         """The orders attached to ``parent_order_id`` (a bracket's exits), oldest first."""
         statement = select(Order).where(Order.parent_order_id == parent_order_id)
         return list(await self.session.scalars(statement.order_by(Order.id)))
-
-    async def count_since(self, user_id: int, since: datetime) -> int:
-        """How many of the user's orders were created after ``since``."""
-        statement = select(func.count()).where(Order.user_id == user_id, Order.created_at > since)
-        return int((await self.session.execute(statement)).scalar_one())
 
     async def symbols(self, instrument_ids: Sequence[int]) -> dict[int, str]:
         """The symbol of each instrument id."""
