@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from quantdesk.db.models import PnlSnapshot
+from quantdesk.runtime import Runtime
 from tests.fixtures.orders import ORDERS_URL, eventually, feed_bar, positions, submit
 from tests.fixtures.users import SignIn
 
@@ -92,6 +95,26 @@ async def test_submit_over_max_open_orders_counts_working_orders_only(
     order_id = first.json()["id"]
     assert (await client.delete(f"{ORDERS_URL}/{order_id}", headers=user.headers)).is_success
     assert (await submit(client, user, "o4", **resting)).status_code == 201
+
+
+async def test_submit_after_todays_loss_over_the_limit_is_422_from_yesterdays_close(
+    client: httpx.AsyncClient, runtime: Runtime, sign_in: SignIn
+) -> None:
+    user = await sign_in()
+    limits = {"limits": {"daily_loss_limit": "100"}}
+    put = await client.put("/api/v1/trading/config", json=limits, headers=user.headers)
+    assert put.status_code == 200
+    # yesterday closed at 100,500; today the account stands at its 100,000 starting cash
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    async with runtime.context() as ctx:
+        snapshot = PnlSnapshot(
+            user_id=user.id, ts=yesterday, equity=Decimal(100_500), cash=Decimal(100_500)
+        )
+        ctx.session.add(snapshot)
+    refused = await submit(client, user, "d1", type="limit", limit_price="100")
+    assert refused.status_code == 422
+    details = refused.json()["error"]["details"]
+    assert (details["rule"], Decimal(details["actual"])) == ("daily_loss_limit", 500)
 
 
 async def test_submit_over_max_order_value_is_422_naming_the_rule(

@@ -31,6 +31,7 @@ from quantdesk.db.models import (
     TradingConfig,
 )
 from quantdesk.db.repositories.orders import WORKING_STATUSES
+from quantdesk.db.repositories.pnl import last_before
 
 __all__ = ["AccountFacts", "OrderCheckRepository"]
 
@@ -80,16 +81,7 @@ _ONE_ROW = select(
     .scalar_subquery(),
     _config(TradingConfig.limits),
     _config(TradingConfig.initial_cash),
-    select(PnlSnapshot.equity)
-    .where(
-        PnlSnapshot.user_id == bindparam("user_id"),
-        PnlSnapshot.mode == bindparam("mode"),
-        PnlSnapshot.account == bindparam("account"),
-        PnlSnapshot.ts < bindparam("day_start"),
-    )
-    .order_by(PnlSnapshot.ts.desc())
-    .limit(1)
-    .scalar_subquery(),
+    last_before(PnlSnapshot.equity).scalar_subquery(),
     select(func.count())
     .where(
         RiskLock.user_id == bindparam("user_id"),
@@ -155,7 +147,7 @@ class OrderCheckRepository:
             "client_order_id": client_order_id,
             "symbol": symbol,
             "exchange": exchange,
-            "day_start": day_start,
+            "before": day_start,
             "now": now,
             "since": since,
         }

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from quantdesk.db.models import PnlSnapshot
 from quantdesk.db.repositories.base import Repository
 
-_LAST_BEFORE = (
-    select(PnlSnapshot)
-    .where(
-        PnlSnapshot.user_id == bindparam("user_id"),
-        PnlSnapshot.mode == bindparam("mode"),
-        PnlSnapshot.account == bindparam("account"),
-        PnlSnapshot.ts < bindparam("before"),
+
+def last_before(*columns: Any) -> Select[Any]:
+    """``columns`` of an account's latest snapshot before a moment; bound by ``user_id``,
+    ``mode``, ``account`` and ``before``."""
+    return (
+        select(*columns)
+        .where(
+            PnlSnapshot.user_id == bindparam("user_id"),
+            PnlSnapshot.mode == bindparam("mode"),
+            PnlSnapshot.account == bindparam("account"),
+            PnlSnapshot.ts < bindparam("before"),
+        )
+        .order_by(PnlSnapshot.ts.desc())
+        .limit(1)
     )
-    .order_by(PnlSnapshot.ts.desc())
-    .limit(1)
-)
+
+
+_LAST_BEFORE = last_before(PnlSnapshot)
 
 
 class PnlRepository(Repository[PnlSnapshot]):
