@@ -12,7 +12,7 @@ def settle_heap() -> None:
 
     A served app holds about a million objects after start-up (modules, the schema, the
     mappers, compiled statements) that live as long as the process. Python's full
-    collection walks every one of them: a pause of 150 to 250 ms every few seconds under
+    collection walks every one of them: a pause of 110 to 250 ms every few seconds under
     200 orders a second, on the event loop every request waits on. Frozen objects are
     still freed by reference counting; only the cycle search stops visiting them.
     """

@@ -65,16 +65,15 @@ def create_engine(
         )
         _ping_when_idle(engine, IDLE_PING_SECONDS)
         return engine
+    path = None if _in_memory(url) else str(make_url(url).database)
     options: dict[str, Any] = {"connect_args": {"timeout": _BUSY_TIMEOUT_SECONDS}}
-    if not _in_memory(url):
+    if path is not None:
         options = _pool(pool_size, max_overflow, pool_timeout, pool_recycle)
-        options["async_creator"] = sqlite_inline.connector(
-            str(make_url(url).database), _BUSY_TIMEOUT_SECONDS
-        )
+        options["async_creator"] = sqlite_inline.connector(path, _BUSY_TIMEOUT_SECONDS)
     engine = create_async_engine(url, echo=echo, **options)
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
-    if not _in_memory(url):
-        _checkpoint_in_background(engine, str(make_url(url).database))
+    if path is not None:
+        _checkpoint_in_background(engine, path)
     event.listen(engine.sync_engine, "savepoint", _savepoint_writes)
     event.listen(engine.sync_engine, "before_cursor_execute", _queue_first_write)
     event.listen(engine.sync_engine.pool, "checkin", _release_on_checkin)

@@ -88,12 +88,6 @@ class PnlReport:
     accounts: list[AccountPnl]
 
 
-async def _books(ctx: ServiceContext, user_id: int, mode: str, account: str) -> AccountPnl:
-    config = await account_config(ctx, user_id, mode, account)
-    mine = await PositionRepository(ctx.session).in_account(user_id, mode, account)
-    return _account_pnl(config, mine)
-
-
 def day_start(now: datetime) -> datetime:
     """Midnight UTC of ``now``'s day: where daily P&L counts from."""
     return datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
@@ -104,32 +98,31 @@ def daily_pnl(
 ) -> Decimal:
     """Equity of ``positions`` now minus the equity when the day began, which is the last
     snapshot before midnight UTC or, before any, the starting cash."""
-    start = config.initial_cash if day_start_equity is None else day_start_equity
-    return _account_pnl(config, positions).equity - start
+    return _since_day_start(_account_pnl(config, positions), day_start_equity)
 
 
-async def _day_start_equity(
-    ctx: ServiceContext, user_id: int, mode: str, account: str, now: datetime
-) -> Decimal:
-    before = await PnlRepository(ctx.session).last_before(user_id, mode, account, day_start(now))
-    if before is not None:
-        return before.equity
-    return (await account_config(ctx, user_id, mode, account)).initial_cash
+def _since_day_start(books: AccountPnl, day_start_equity: Decimal | None) -> Decimal:
+    start = books.initial_cash if day_start_equity is None else day_start_equity
+    return books.equity - start
 
 
 async def record_snapshot(
     ctx: ServiceContext, user_id: int, mode: str, account: str, at: datetime
 ) -> PnlSnapshot:
     """Store the account's books at ``at`` (replacing a snapshot of the same moment)."""
-    books = await _books(ctx, user_id, mode, account)
+    config = await account_config(ctx, user_id, mode, account)
+    books = _account_pnl(
+        config, await PositionRepository(ctx.session).in_account(user_id, mode, account)
+    )
     repository = PnlRepository(ctx.session)
+    before = await repository.last_before(user_id, mode, account, day_start(at))
     row = await repository.at(user_id, mode, account, at)
     if row is None:
         row = PnlSnapshot(user_id=user_id, mode=mode, account=account, ts=at)
         ctx.session.add(row)
     row.equity, row.cash = books.equity, books.cash
     row.realized_pnl, row.unrealized_pnl = books.realized_pnl, books.unrealized_pnl
-    row.daily_pnl = books.equity - await _day_start_equity(ctx, user_id, mode, account, at)
+    row.daily_pnl = _since_day_start(books, before.equity if before is not None else None)
     await repository.flush()
     events.publish(ctx, "pnl", user_id, "pnl", _payload(row))
     return row

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from quantdesk.db.models import Instrument, Position
 from quantdesk.db.repositories.base import Repository
 
-# built once, bound per call: the risk check reads an account's positions for every order
+# built once, bound per call: every fill's P&L snapshot reads the account's positions
 _IN_ACCOUNT = select(Position).where(
     Position.user_id == bindparam("user_id"),
     Position.mode == bindparam("mode"),

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from quantdesk.db.models import Instrument, RiskLock, TradingConfig
 from quantdesk.db.repositories.base import Repository
 
-# built once, bound per call: both run before every order
+# built once, bound per call: statements made per call cost more to build than to run
 _CONFIG = select(TradingConfig).where(
     TradingConfig.user_id == bindparam("user_id"),
     TradingConfig.mode == bindparam("mode"),
