@@ -225,3 +225,30 @@ def test_migration_0004_moves_deployment_feed_out_of_risk_profile_and_back(
     migrate.downgrade(empty_url, "0003")
     back = [_json(row[0]) for row in asyncio.run(_inspect(empty_url, _deployments))]
     assert back[0] == {"quantity": "10", "feed": FEED}
+
+
+SEED_ORDERS = [
+    "INSERT INTO users (id, email, hashed_password) VALUES (1, 'o@example.com', 'x')",
+    "INSERT INTO instruments (id, symbol, exchange) VALUES (1, 'AAPL', 'NASDAQ')",
+    "INSERT INTO orders (user_id, instrument_id, client_order_id, side, quantity, status, "
+    "mode, status_history) VALUES (1, 1, 'c1', 'buy', 1, 'accepted', 'paper', '[]'), "
+    "(1, 1, 'c2', 'buy', 1, 'new', 'paper', '[]'), (1, 1, 'c3', 'buy', 1, 'filled', 'paper', "
+    "'[]'), (1, 1, 'c4', 'buy', 1, 'accepted', 'live', '[]')",
+]
+
+
+def _counts(connection: Connection) -> tuple[set[tuple[Any, ...]], int]:
+    working = connection.execute(text("SELECT user_id, mode, working FROM working_order_counts"))
+    recent = connection.execute(text("SELECT sum(orders) FROM order_rates WHERE user_id = 1"))
+    return {tuple(row) for row in working}, int(recent.scalar_one())
+
+
+def test_migration_0008_counts_the_orders_already_stored(empty_url: str) -> None:
+    migrate.upgrade(empty_url, "0007")
+    asyncio.run(_execute(empty_url, *SEED_ORDERS))
+
+    migrate.upgrade(empty_url, "0008")
+
+    assert asyncio.run(_inspect(empty_url, _counts)) == ({(1, "paper", 2), (1, "live", 1)}, 4)
+    asyncio.run(_execute(empty_url, "UPDATE orders SET status = 'cancelled' WHERE mode = 'live'"))
+    assert asyncio.run(_inspect(empty_url, _counts))[0] == {(1, "paper", 2), (1, "live", 0)}

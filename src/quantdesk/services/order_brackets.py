@@ -183,7 +183,7 @@ def _check_risk(bracket: Bracket, context: RiskContext) -> None:
             opened,
             price=exit_order.reference_price or context.price,
             open_orders=context.open_orders + count,
-            recent_orders=(*context.recent_orders, *[context.now] * count),
+            orders_last_minute=context.count_last_minute() + count,
         )
         try:
             check_rules(exit_order, exit_context)

@@ -97,7 +97,7 @@ def book_context(
         gross_exposure=portfolio.gross_exposure,
         open_orders=book.working_count(),
         daily_pnl=portfolio.daily_pnl(now),
-        recent_orders=(now,) * rules.recent_orders,
+        orders_last_minute=rules.recent_orders,
         locks=rules.locks,
     )
 
@@ -158,8 +158,7 @@ async def stored_context(
         gross_exposure=sum((abs(row.quantity * (row.last_price or ZERO)) for row in mine), ZERO),
         open_orders=facts.working_orders,
         daily_pnl=daily_pnl(config, mine, facts.day_start_equity),
-        # counted, not loaded, and only up to the limit: the rule compares the two
-        recent_orders=(now,) * facts.recent_orders,
+        orders_last_minute=facts.recent_orders,
         locks=locks,
     )
 

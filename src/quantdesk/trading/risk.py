@@ -95,7 +95,8 @@ class RiskContext:
 
     ``price`` values the order (its limit or stop, else the last price); ``position`` is
     the signed quantity held in the order's symbol; ``recent_orders`` the submit times of
-    the last minute or more; ``locks`` the active protections.
+    the last minute or more, or, when the store counts them, ``orders_last_minute`` their
+    number (then ``recent_orders`` is not read); ``locks`` the active protections.
     """
 
     limits: RiskLimits
@@ -107,6 +108,14 @@ class RiskContext:
     daily_pnl: Decimal = ZERO
     recent_orders: Sequence[datetime] = ()
     locks: Sequence[Lock] = field(default_factory=tuple)
+    orders_last_minute: int | None = None
+
+    def count_last_minute(self) -> int:
+        """How many orders were sent in the minute before ``now``."""
+        if self.orders_last_minute is not None:
+            return self.orders_last_minute
+        since = self.now - _MINUTE
+        return sum(1 for moment in self.recent_orders if moment > since)
 
 
 def check_order(order: Order, context: RiskContext) -> None:
@@ -189,8 +198,7 @@ def max_orders_per_minute(order: Order, context: RiskContext) -> None:
     limit = context.limits.max_orders_per_minute
     if limit is None:
         return
-    since = context.now - _MINUTE
-    count = sum(1 for moment in context.recent_orders if moment > since)
+    count = context.count_last_minute()
     if count + 1 > limit:
         raise RiskRejectedError(
             "max_orders_per_minute",

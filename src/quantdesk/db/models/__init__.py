@@ -5,6 +5,7 @@ from quantdesk.db.models.backtests import BacktestRun
 from quantdesk.db.models.jobs import Job, ServiceTask
 from quantdesk.db.models.market_data import Bar, IndicatorValue, Instrument
 from quantdesk.db.models.ml import MlModel, TrainingJob
+from quantdesk.db.models.order_counts import OrderRate, WorkingOrderCount
 from quantdesk.db.models.portfolio import PnlSnapshot, Position, Target, Trade
 from quantdesk.db.models.strategies import (
     Deployment,
@@ -28,6 +29,7 @@ __all__ = [
     "Job",
     "MlModel",
     "Order",
+    "OrderRate",
     "PnlSnapshot",
     "Position",
     "RefreshToken",
@@ -42,4 +44,5 @@ __all__ = [
     "TrainingJob",
     "User",
     "UserSettings",
+    "WorkingOrderCount",
 ]

@@ -7,15 +7,16 @@ the account's positions. Each fact is a scalar subquery of one row, joined to th
 positions, in a single statement built once: the database is asked once instead of eight
 times, and on PostgreSQL each question was a network round trip.
 
-Working and recent orders are counted up to the account's own limit (none without one):
-a rule only needs to know whether the limit is reached, and a count of thousands of
-resting orders per new order grew with every one of them.
+Working orders and the last minute's are not counted here but read from the figures the
+database keeps (:mod:`quantdesk.db.models.order_counts`): a count of thousands of resting
+orders per new order grew with every one of them. Only the orders of the second in which
+the minute starts are counted row by row, to make the minute exact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quantdesk.db.models import (
     Instrument,
     Order,
+    OrderRate,
     PnlSnapshot,
     Position,
     RiskLock,
     TradingConfig,
+    WorkingOrderCount,
 )
-from quantdesk.db.repositories.orders import WORKING_STATUSES
 from quantdesk.db.repositories.pnl import last_before
 
 __all__ = ["AccountFacts", "OrderCheckRepository"]
@@ -63,12 +65,6 @@ def _config(column: Any) -> Any:
     )
 
 
-def _counted_up_to(limit: str, statement: Any) -> Any:
-    """How many rows ``statement`` finds, counting no further than the account's ``limit``."""
-    cap = func.coalesce(_config(TradingConfig.limits[limit].as_integer()), 0)
-    return select(func.count()).select_from(statement.limit(cap).subquery()).scalar_subquery()
-
-
 _ONE_ROW = select(
     select(Order.id)
     .where(
@@ -89,20 +85,31 @@ _ONE_ROW = select(
         RiskLock.until > bindparam("now"),
     )
     .scalar_subquery(),
-    _counted_up_to(
-        "max_open_orders",
-        select(Order.id).where(
-            Order.user_id == bindparam("user_id"),
-            Order.mode == bindparam("mode"),
-            Order.status.in_(WORKING_STATUSES),
-        ),
+    func.coalesce(
+        select(WorkingOrderCount.working)
+        .where(
+            WorkingOrderCount.user_id == bindparam("user_id"),
+            WorkingOrderCount.mode == bindparam("mode"),
+        )
+        .scalar_subquery(),
+        0,
     ),
-    _counted_up_to(
-        "max_orders_per_minute",
-        select(Order.id).where(
-            Order.user_id == bindparam("user_id"), Order.created_at > bindparam("since")
-        ),
-    ),
+    func.coalesce(
+        select(func.sum(OrderRate.orders))
+        .where(
+            OrderRate.user_id == bindparam("user_id"),
+            OrderRate.epoch_second > bindparam("since_second"),
+        )
+        .scalar_subquery(),
+        0,
+    )
+    + select(func.count())
+    .where(
+        Order.user_id == bindparam("user_id"),
+        Order.created_at > bindparam("since"),
+        Order.created_at < bindparam("since_second_end"),
+    )
+    .scalar_subquery(),
 ).subquery("facts")
 
 _FACTS = (
@@ -150,6 +157,8 @@ class OrderCheckRepository:
             "before": day_start,
             "now": now,
             "since": since,
+            "since_second": int(since.timestamp() // 1),
+            "since_second_end": datetime.fromtimestamp(since.timestamp() // 1 + 1, UTC),
         }
         rows = (await self.session.execute(_FACTS, params)).all()
         row = rows[0]

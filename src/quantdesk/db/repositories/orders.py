@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 
 from quantdesk.db.models import Instrument, Order
+from quantdesk.db.models.order_counts import WORKING_STATUSES
 from quantdesk.db.repositories.base import Paged, Repository
-
-WORKING_STATUSES = ("new", "accepted", "partially_filled", "unknown")
 
 # built once, bound per call: a repeated client order id is looked up by it
 _BY_CLIENT_ID = select(Order).where(
