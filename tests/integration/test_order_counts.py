@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,7 @@ async def test_counts_follow_every_insert_status_change_and_delete(sessions: Ses
                 order = orders.pop(chance.randrange(len(orders)))
                 await session.execute(delete(Order).where(Order.id == order.id))
             if step % 10 == 9:
+                await session.commit()  # PostgreSQL counts at the commit
                 assert await _working(session) == await _working_counted(session)
                 assert await _per_second(session) == await _per_second_counted(session)
         await session.commit()
@@ -99,14 +101,15 @@ async def test_bulk_status_update_moves_the_working_count(sessions: Sessions) ->
         for _ in range(5):
             await add_order(session, user, instrument, status="accepted")
         await add_order(session, user, instrument, status="filled")
+        await session.commit()
         assert await _working(session) == {(user.id, "paper"): 5}
 
         await session.execute(
             update(Order).where(Order.status == "accepted").values(status="cancelled")
         )
+        await session.commit()
 
         assert await _working(session) == {}
-        await session.commit()
 
 
 async def _facts(session: AsyncSession, user: User, instrument: Instrument, now: datetime) -> int:
@@ -134,6 +137,7 @@ async def test_last_minute_is_exact_within_the_second_it_starts(sessions: Sessio
             at = since + timedelta(seconds=offset)
             await add_order(session, user, instrument, created_at=at, status="filled")
             await add_order(session, other, instrument, created_at=at)
+        await session.commit()
 
         # after ``since`` (15:29:20.600), exclusive: .65, .9, .99, 21.1, 22.6, 50.6, 80.5
         assert await _facts(session, user, instrument, NOW) == 7
@@ -148,6 +152,7 @@ async def test_working_count_reaches_the_facts(sessions: Sessions) -> None:
         for status in ("new", "accepted", "partially_filled", "unknown", "filled", "rejected"):
             await add_order(session, user, instrument, status=status)
         await add_order(session, user, instrument, status="accepted", mode="live")
+        await session.commit()
 
         facts = await OrderCheckRepository(session).facts(
             user_id=user.id,
@@ -172,10 +177,33 @@ async def test_buckets_older_than_kept_go_with_the_next_order(sessions: Sessions
         old = NOW - timedelta(seconds=RATE_BUCKETS_KEPT_SECONDS + 5)
         await add_order(session, user, instrument, created_at=old)
         await add_order(session, user, instrument, created_at=NOW - timedelta(seconds=30))
+        await session.commit()
         assert len(await _per_second(session)) == 2
 
         await add_order(session, user, instrument, created_at=NOW)
+        await session.commit()
 
         seconds = sorted(second for _user, second in await _per_second(session))
         assert seconds == [int(NOW.timestamp()) - 30, int(NOW.timestamp())]
         await session.commit()
+
+
+async def test_an_open_transaction_does_not_hold_up_another_order(
+    sessions: Sessions, db_backend: str
+) -> None:
+    if db_backend != "postgres":
+        pytest.skip("SQLite has one writer at a time by design")
+    async with sessions() as setup:
+        user = await add_user(setup)
+        instrument = await add_instrument(setup)
+        await setup.commit()
+    async with sessions() as first, sessions() as second:
+        await add_order(first, user, instrument)  # its transaction stays open
+
+        async def other_order() -> None:
+            await add_order(second, user, instrument)
+            await second.commit()
+
+        await asyncio.wait_for(other_order(), timeout=5)
+        await first.commit()
+        assert await _working(second) == {(user.id, "paper"): 2}

@@ -141,6 +141,9 @@ def create_app(
     install_error_handlers(app)
     install_middleware(app, settings)
     app.state.metrics.register(trading_metrics.REGISTRY)
+    # routes are matched one by one in this order: trading's, sent at the highest rates, first
+    for module in (orders, positions, trades, pnl, trading, broker_settings, deployments):
+        app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     for router in (auth.router, users.router, admin.router, jobs.router):
         app.include_router(router, prefix="/api/v1")
@@ -150,8 +153,6 @@ def create_app(
     for module in market_data:
         app.include_router(module.router, prefix="/api/v1")
     for module in (strategy_types, strategies, backtests, optimizations):
-        app.include_router(module.router, prefix="/api/v1")
-    for module in (orders, positions, trades, pnl, trading, broker_settings, deployments):
         app.include_router(module.router, prefix="/api/v1")
     install_websocket(app, settings)
     install_static(app)
