@@ -31,7 +31,7 @@ import hashlib
 import time
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -132,12 +132,11 @@ class OrderRequest:
     def fingerprint(self) -> str:
         """A hash of the request, equal for equal requests whatever the decimal spelling."""
         # bracket levels enter only when set, so a plain order hashes as it always has
-        fields = {
-            k: _canonical(v)
-            for k, v in asdict(self).items()
-            if v is not None or k not in _BRACKET_LEVELS
+        values = ((name, getattr(self, name)) for name in _REQUEST_FIELDS)
+        canonical = {
+            k: _canonical(v) for k, v in values if v is not None or k not in _BRACKET_LEVELS
         }
-        return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
     def to_order(self, symbol: str, now: datetime) -> Order:
         """The library order, checked for shape (prices its type needs, positive quantity)."""
@@ -157,6 +156,7 @@ class OrderRequest:
 
 
 _BRACKET_LEVELS = frozenset({"stop_loss", "take_profit"})
+_REQUEST_FIELDS = tuple(field.name for field in fields(OrderRequest))
 
 
 def _canonical(value: object) -> object:
@@ -240,7 +240,7 @@ async def _submit_in_process(
     apply_to_row(row, _after(order, answer))
     repository = OrderRepository(ctx.session)
     try:
-        await repository.add(row)
+        await repository.insert_new(row)
         _publish(ctx, row, symbol)
         await ctx.commit()
     except IntegrityError:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 
 from quantdesk.db.models import Instrument, Order
 from quantdesk.db.models.order_counts import WORKING_STATUSES
@@ -15,11 +16,36 @@ _BY_CLIENT_ID = select(Order).where(
     Order.user_id == bindparam("user_id"), Order.client_order_id == bindparam("client_order_id")
 )
 
+_TABLE: Table = Order.__table__  # type: ignore[assignment]  # a mapped class's Table
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_COLUMNS = tuple(column for column in _TABLE.columns if column.key != "id")
+
+
+def _value(row: Order, column: Any) -> Any:
+    """The row's value for ``column``, or the column's Python default, set on the row too."""
+    stored = row.__dict__
+    if column.key in stored:
+        return stored[column.key]
+    default = column.default
+    value = None if default is None else default.arg(None) if default.is_callable else default.arg
+    setattr(row, column.key, value)
+    return value
+
 
 class OrderRepository(Repository[Order]):
     """Orders of one user; the client order id is unique per user."""
 
     model = Order
+
+    async def insert_new(self, row: Order) -> None:
+        """Store a new order with one prepared INSERT instead of the session's flush.
+
+        For an order that is answered as it is and not changed again in this transaction
+        (the paper book's): the unit of work cost more than the rest of the order's checks.
+        The row gets its id and defaults but stays outside the session.
+        """
+        values = {column.key: _value(row, column) for column in _COLUMNS}
+        row.id = (await self.session.execute(_INSERT, values)).scalar_one()
 
     async def get_for_user(self, order_id: int, user_id: int) -> Order | None:
         """The user's order with this id; another user's is None."""
