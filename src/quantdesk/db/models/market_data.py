@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Double, String, UniqueConstraint, func, true
+from sqlalchemy import Double, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, IdType, UTCDateTime, one_of, reference, utcnow
+from quantdesk.db.base import Base, IdType, one_of, reference, unindexed_created_at
 
 ASSET_CLASSES = (
     "equity",
@@ -64,9 +64,7 @@ class Bar(Base):
     low: Mapped[float] = mapped_column(Double)
     close: Mapped[float] = mapped_column(Double)
     volume: Mapped[float] = mapped_column(Double, default=0.0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
-    )
+    created_at: Mapped[datetime] = unindexed_created_at()
 
 
 class IndicatorValue(Base):
@@ -81,6 +79,4 @@ class IndicatorValue(Base):
     params_hash: Mapped[str] = mapped_column(String(64))
     ts: Mapped[datetime] = mapped_column(index=True)
     values: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
-    )
+    created_at: Mapped[datetime] = unindexed_created_at()

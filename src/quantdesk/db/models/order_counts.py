@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Connection, Integer, String, UniqueConstraint, event, func
+from sqlalchemy import BigInteger, Connection, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, UTCDateTime, reference, utcnow
+from quantdesk.db.base import Base, reference, unindexed_created_at
 from quantdesk.trading.orders import OrderStatus
 
 __all__ = ["RATE_BUCKETS_KEPT_SECONDS", "WORKING_STATUSES", "OrderRate", "WorkingOrderCount"]
@@ -52,9 +52,7 @@ class WorkingOrderCount(Base):
     user_id: Mapped[int] = reference("users", index=False)
     mode: Mapped[str] = mapped_column(String(16))
     working: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
-    )
+    created_at: Mapped[datetime] = unindexed_created_at()
 
 
 class OrderRate(Base):
@@ -66,9 +64,7 @@ class OrderRate(Base):
     user_id: Mapped[int] = reference("users", index=False)
     epoch_second: Mapped[int] = mapped_column(BigInteger)
     orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
-    )
+    created_at: Mapped[datetime] = unindexed_created_at()
 
 
 _WORKING = ", ".join(f"'{status}'" for status in WORKING_STATUSES)

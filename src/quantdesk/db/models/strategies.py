@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Double, Index, String, Text, UniqueConstraint, false, func
+from sqlalchemy import Double, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, UTCDateTime, one_of, reference, utcnow
+from quantdesk.db.base import Base, one_of, reference, unindexed_created_at
 
 TRADING_MODES = ("paper", "live")
 DEPLOYMENT_STATUSES = ("pending", "running", "paused", "stopped", "failed")
@@ -82,9 +82,7 @@ class DeploymentBar(Base):
     low: Mapped[float] = mapped_column(Double)
     close: Mapped[float] = mapped_column(Double)
     volume: Mapped[float] = mapped_column(Double)
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
-    )
+    created_at: Mapped[datetime] = unindexed_created_at()
 
 
 class Signal(Base):

@@ -9,10 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quantdesk.db.base import Base, UTCDateTime, one_of, reference, utcnow
+from quantdesk.db.base import Base, one_of, reference, unindexed_created_at
 from quantdesk.db.models.strategies import TRADING_MODES
 
 ORDER_SIDES = ("buy", "sell")
@@ -92,9 +92,7 @@ class Order(Base):
     cancelled_at: Mapped[datetime | None]
     status_history: Mapped[list[Any]] = mapped_column(default=list)
     # every index is written by each new order; the user's own (user_id, created_at) serves
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, server_default=func.now(), sort_order=100
-    )
+    created_at: Mapped[datetime] = unindexed_created_at()
 
 
 class Fill(Base):
