@@ -20,7 +20,7 @@ from alembic import op
 from quantdesk.db.models.order_counts import (
     RATE_BUCKETS_KEPT_SECONDS,
     WORKING_STATUSES,
-    drop_trigger_function,
+    drop_triggers,
     install_triggers,
 )
 
@@ -30,11 +30,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-SQLITE_TRIGGERS = (
-    "orders_counted_on_insert",
-    "orders_counted_on_status",
-    "orders_counted_on_delete",
-)
 
 
 def _counter_table(name: str, key: sa.Column[object], value: str) -> None:
@@ -88,11 +83,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        drop_trigger_function(bind)
-    else:
-        for trigger in SQLITE_TRIGGERS:
-            bind.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    drop_triggers(op.get_bind())
     op.drop_table("order_rates")
     op.drop_table("working_order_counts")

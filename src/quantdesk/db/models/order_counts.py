@@ -75,35 +75,35 @@ def _sqlite_second(row: str) -> str:
     return f"CAST(strftime('%s', {row}.created_at) AS INTEGER)"
 
 
-SQLITE_TRIGGERS = (
-    f"""CREATE TRIGGER IF NOT EXISTS orders_counted_on_insert AFTER INSERT ON orders
-BEGIN
-    INSERT INTO working_order_counts (user_id, mode, working)
+_SQLITE_WORKING_UP = f"""INSERT INTO working_order_counts (user_id, mode, working)
     SELECT NEW.user_id, NEW.mode, 1 WHERE NEW.status IN ({_WORKING})
-    ON CONFLICT (user_id, mode) DO UPDATE SET working = working + 1;
+    ON CONFLICT (user_id, mode) DO UPDATE SET working = working + 1;"""
+_SQLITE_WORKING_DOWN = f"""UPDATE working_order_counts SET working = working - 1
+    WHERE user_id = OLD.user_id AND mode = OLD.mode AND OLD.status IN ({_WORKING});"""
+
+SQLITE_TRIGGERS = {
+    "orders_counted_on_insert": f"""AFTER INSERT ON orders
+BEGIN
+    {_SQLITE_WORKING_UP}
     INSERT INTO order_rates (user_id, epoch_second, orders)
     VALUES (NEW.user_id, {_sqlite_second("NEW")}, 1)
     ON CONFLICT (user_id, epoch_second) DO UPDATE SET orders = orders + 1;
     DELETE FROM order_rates
     WHERE user_id = NEW.user_id AND epoch_second < {_sqlite_second("NEW")} - {_KEPT};
 END""",
-    f"""CREATE TRIGGER IF NOT EXISTS orders_counted_on_status AFTER UPDATE OF status ON orders
+    "orders_counted_on_status": f"""AFTER UPDATE OF status ON orders
 WHEN (OLD.status IN ({_WORKING})) <> (NEW.status IN ({_WORKING}))
 BEGIN
-    UPDATE working_order_counts SET working = working - 1
-    WHERE user_id = OLD.user_id AND mode = OLD.mode AND OLD.status IN ({_WORKING});
-    INSERT INTO working_order_counts (user_id, mode, working)
-    SELECT NEW.user_id, NEW.mode, 1 WHERE NEW.status IN ({_WORKING})
-    ON CONFLICT (user_id, mode) DO UPDATE SET working = working + 1;
+    {_SQLITE_WORKING_DOWN}
+    {_SQLITE_WORKING_UP}
 END""",
-    f"""CREATE TRIGGER IF NOT EXISTS orders_counted_on_delete AFTER DELETE ON orders
+    "orders_counted_on_delete": f"""AFTER DELETE ON orders
 BEGIN
-    UPDATE working_order_counts SET working = working - 1
-    WHERE user_id = OLD.user_id AND mode = OLD.mode AND OLD.status IN ({_WORKING});
+    {_SQLITE_WORKING_DOWN}
     UPDATE order_rates SET orders = orders - 1
     WHERE user_id = OLD.user_id AND epoch_second = {_sqlite_second("OLD")};
 END""",
-)
+}
 
 _PG_SECOND = "floor(extract(epoch FROM {row}.created_at))::bigint"
 
@@ -144,19 +144,27 @@ WHEN ((OLD.status IN ({_WORKING})) IS DISTINCT FROM (NEW.status IN ({_WORKING}))
 EXECUTE FUNCTION count_orders()""",
 )
 
-TRIGGERS = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRESQL_TRIGGERS}
-
 
 def install_triggers(connection: Connection) -> None:
     """Create the counting triggers for the connection's dialect (after the tables)."""
-    for statement in TRIGGERS.get(connection.dialect.name, ()):
+    if connection.dialect.name == "postgresql":
+        statements: tuple[str, ...] = POSTGRESQL_TRIGGERS
+    else:
+        statements = tuple(
+            f"CREATE TRIGGER IF NOT EXISTS {name} {body}" for name, body in SQLITE_TRIGGERS.items()
+        )
+    for statement in statements:
         connection.exec_driver_sql(statement)
 
 
-def drop_trigger_function(connection: Connection) -> None:
-    """PostgreSQL keeps a trigger's function when its table goes; drop it with the schema."""
+def drop_triggers(connection: Connection) -> None:
+    """Drop the counting triggers; on PostgreSQL with their function, which outlives its table."""
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP FUNCTION IF EXISTS count_orders() CASCADE")
+        statements: tuple[str, ...] = ("DROP FUNCTION IF EXISTS count_orders() CASCADE",)
+    else:
+        statements = tuple(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS)
+    for statement in statements:
+        connection.exec_driver_sql(statement)
 
 
 event.listen(
@@ -165,5 +173,5 @@ event.listen(
 event.listen(
     Base.metadata,
     "after_drop",
-    lambda _target, connection, **_kw: drop_trigger_function(connection),
+    lambda _target, connection, **_kw: drop_triggers(connection),
 )
