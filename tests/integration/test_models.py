@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -12,10 +11,8 @@ from sqlalchemy import Table, UniqueConstraint, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from quantdesk.db.base import Base, UTCDateTime
-from quantdesk.db.engine import create_engine, create_session_factory
 from quantdesk.db.models import (
     ActivityLog,
     Bar,
@@ -28,15 +25,7 @@ from quantdesk.db.models import (
     Trade,
 )
 from tests.fixtures.models import T0, add_instrument, add_order, add_strategy, add_user
-
-Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(db_url)
-    yield create_session_factory(engine)
-    await engine.dispose()
+from tests.integration.conftest import Sessions
 
 
 def _bar(instrument_id: int, timeframe: str = "1d", ts: datetime = T0) -> Bar:

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from quantdesk.db.engine import create_engine, create_session_factory
 from quantdesk.db.models import Instrument, Order, OrderRate, User, WorkingOrderCount
 from quantdesk.db.models.order_counts import RATE_BUCKETS_KEPT_SECONDS, WORKING_STATUSES
-from quantdesk.db.repositories.order_checks import OrderCheckRepository
+from quantdesk.db.repositories.order_checks import AccountFacts, OrderCheckRepository
 from quantdesk.trading.orders import OrderStatus
 from tests.fixtures.models import add_instrument, add_order, add_user
+from tests.integration.conftest import Sessions
 
-Sessions = async_sessionmaker[AsyncSession]
 NOW = datetime(2026, 12, 7, 15, 30, 20, 600_000, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(db_url)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def _working(session: AsyncSession) -> dict[tuple[int, str], int]:
@@ -112,8 +103,10 @@ async def test_bulk_status_update_moves_the_working_count(sessions: Sessions) ->
         assert await _working(session) == {}
 
 
-async def _facts(session: AsyncSession, user: User, instrument: Instrument, now: datetime) -> int:
-    facts = await OrderCheckRepository(session).facts(
+async def _facts(
+    session: AsyncSession, user: User, instrument: Instrument, now: datetime
+) -> AccountFacts:
+    return await OrderCheckRepository(session).facts(
         user_id=user.id,
         mode="paper",
         account="default",
@@ -124,7 +117,6 @@ async def _facts(session: AsyncSession, user: User, instrument: Instrument, now:
         now=now,
         since=now - timedelta(minutes=1),
     )
-    return facts.recent_orders
 
 
 async def test_last_minute_is_exact_within_the_second_it_starts(sessions: Sessions) -> None:
@@ -140,8 +132,9 @@ async def test_last_minute_is_exact_within_the_second_it_starts(sessions: Sessio
         await session.commit()
 
         # after ``since`` (15:29:20.600), exclusive: .65, .9, .99, 21.1, 22.6, 50.6, 80.5
-        assert await _facts(session, user, instrument, NOW) == 7
-        assert await _facts(session, user, instrument, NOW + timedelta(seconds=1)) == 3
+        assert (await _facts(session, user, instrument, NOW)).recent_orders == 7
+        later = NOW + timedelta(seconds=1)
+        assert (await _facts(session, user, instrument, later)).recent_orders == 3
         await session.commit()
 
 
@@ -154,17 +147,7 @@ async def test_working_count_reaches_the_facts(sessions: Sessions) -> None:
         await add_order(session, user, instrument, status="accepted", mode="live")
         await session.commit()
 
-        facts = await OrderCheckRepository(session).facts(
-            user_id=user.id,
-            mode="paper",
-            account="default",
-            client_order_id="",
-            symbol=instrument.symbol,
-            exchange=instrument.exchange,
-            day_start=NOW.replace(hour=0),
-            now=NOW,
-            since=NOW - timedelta(minutes=1),
-        )
+        facts = await _facts(session, user, instrument, NOW)
 
         assert facts.working_orders == 4
         await session.commit()

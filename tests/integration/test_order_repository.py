@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from quantdesk.db.engine import create_engine, create_session_factory
 from quantdesk.db.models import Order
 from quantdesk.db.repositories.orders import OrderRepository
 from tests.fixtures.models import add_instrument, add_user
-
-Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(db_url)
-    yield create_session_factory(engine)
-    await engine.dispose()
+from tests.integration.conftest import Sessions
 
 
 async def test_insert_new_fills_id_and_defaults_like_a_flush(sessions: Sessions) -> None:

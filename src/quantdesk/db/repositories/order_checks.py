@@ -15,6 +15,7 @@ the minute starts are counted row by row, to make the minute exact.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -147,6 +148,7 @@ class OrderCheckRepository:
     ) -> AccountFacts:
         """Read every fact at once; ``symbol`` and ``exchange`` already normalised, orders
         created after ``since`` counted as recent."""
+        since_second = math.floor(since.timestamp())
         params = {
             "user_id": user_id,
             "mode": mode,
@@ -157,8 +159,8 @@ class OrderCheckRepository:
             "before": day_start,
             "now": now,
             "since": since,
-            "since_second": int(since.timestamp() // 1),
-            "since_second_end": datetime.fromtimestamp(since.timestamp() // 1 + 1, UTC),
+            "since_second": since_second,
+            "since_second_end": datetime.fromtimestamp(since_second + 1, UTC),
         }
         rows = (await self.session.execute(_FACTS, params)).all()
         row = rows[0]
